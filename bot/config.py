@@ -1,0 +1,69 @@
+"""Every setting of the bot, in one place, read from the environment (and `.env`) and validated at
+start, so a bad value stops the bot with one clear message instead of failing mid-conversation.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+import knowledge
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_KNOWLEDGE = Path(knowledge.__file__).resolve().parent / "base"
+
+
+class Settings(BaseSettings):
+    """Environment variables are the field names in upper case (e.g. TELEGRAM_TOKEN)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_token: str | None = Field(None, description="Bot token from @BotFather; none = local chat")
+    telegram_api_url: str | None = Field(
+        None, description="Bot API base URL, e.g. a local Bot API server or a test emulator"
+    )
+    webhook_url: str | None = Field(None, description="public HTTPS URL; set = webhook mode")
+    webhook_secret: str | None = Field(None, description="secret token Telegram sends with updates")
+    webhook_listen: str = Field("0.0.0.0", description="address the webhook server listens on")
+    webhook_port: int = Field(8443, description="port the webhook server listens on")
+    database_url: str = Field(
+        f"sqlite:///{REPO_ROOT / 'var' / 'factcheck.db'}",
+        description="SQLAlchemy URL; PostgreSQL in production",
+    )
+    knowledge_dir: Path = Field(BUNDLED_KNOWLEDGE, description="directory of knowledge YAML files")
+    knowledge_reload_seconds: float = Field(5.0, description="how often to look for edited knowledge")
+    cache_dir: Path = Field(REPO_ROOT / "var" / "cache", description="embedding cache")
+    rasa_url: str | None = Field(None, description="Rasa server, e.g. http://localhost:5005")
+    rasa_timeout_seconds: float = Field(1.5, description="give up on Rasa after this long")
+    rate_limit_per_minute: int = Field(30, description="messages a voter may send per minute")
+    rate_limit_per_day: int = Field(1500, description="messages a voter may send per day")
+    question_retention_days: int = Field(180, description="stored questions are purged after this")
+    checkers_chat_id: int | None = Field(None, description="Telegram group where checkers work")
+    checker_ids: str = Field("", description="comma-separated Telegram user ids of checkers")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("rate_limit_per_minute", "rate_limit_per_day", "question_retention_days")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("must be a positive number")
+        return value
+
+    def checker_id_set(self) -> frozenset[int]:
+        return frozenset(int(x) for x in self.checker_ids.replace(" ", "").split(",") if x)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
