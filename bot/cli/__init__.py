@@ -13,6 +13,8 @@ import sys
 
 COMMAND_MODULES = (
     "bot.cli.kb",
+    "bot.cli.lang",
+    "bot.cli.report",
 )
 
 
