@@ -24,3 +24,9 @@ lint: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache var/cache
+
+# The Rasa NLU service (Python 3.10, its own venv): set up, train if nlu/ changed, then serve.
+RASA_PORT ?= 5005
+.PHONY: rasa
+rasa:
+	scripts/rasa.sh serve $(RASA_PORT)
