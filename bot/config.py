@@ -21,7 +21,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    telegram_token: str | None = Field(None, description="Bot token from @BotFather; none = local chat")
+    telegram_token: str | None = Field(
+        None, description="Bot token from @BotFather; none = local chat"
+    )
     telegram_api_url: str | None = Field(
         None, description="Bot API base URL, e.g. a local Bot API server or a test emulator"
     )
@@ -34,7 +36,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; PostgreSQL in production",
     )
     knowledge_dir: Path = Field(BUNDLED_KNOWLEDGE, description="directory of knowledge YAML files")
-    knowledge_reload_seconds: float = Field(5.0, description="how often to look for edited knowledge")
+    knowledge_reload_seconds: float = Field(
+        5.0, description="how often to look for edited knowledge"
+    )
     cache_dir: Path = Field(REPO_ROOT / "var" / "cache", description="embedding cache")
     rasa_url: str | None = Field(None, description="Rasa server, e.g. http://localhost:5005")
     rasa_timeout_seconds: float = Field(1.5, description="give up on Rasa after this long")

@@ -34,8 +34,17 @@ MAX_EXPANDED_NODES = 1_000_000
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 ENTRY_FIELDS = frozenset(
     {
-        "id", "kind", "verdict", "region", "topics", "text", "variants", "answer",
-        "sources", "published", "status",
+        "id",
+        "kind",
+        "verdict",
+        "region",
+        "topics",
+        "text",
+        "variants",
+        "answer",
+        "sources",
+        "published",
+        "status",
     }
 )
 SOURCE_FIELDS = frozenset({"url", "title", "publisher"})
@@ -54,7 +63,11 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: [{self.entry_id}] {self.message}" if self.entry_id else f"{where}: {self.message}"
+        return (
+            f"{where}: [{self.entry_id}] {self.message}"
+            if self.entry_id
+            else f"{where}: {self.message}"
+        )
 
 
 @dataclass(frozen=True)
@@ -68,7 +81,9 @@ class KnowledgeBase:
 
     @classmethod
     def of(cls, directory: str, entries: list[Entry], warnings: list[Problem]) -> KnowledgeBase:
-        return cls(directory, tuple(entries), tuple(warnings), MappingProxyType({e.id: e for e in entries}))
+        return cls(
+            directory, tuple(entries), tuple(warnings), MappingProxyType({e.id: e for e in entries})
+        )
 
     def published(self) -> tuple[Entry, ...]:
         return tuple(e for e in self.entries if e.is_published)
@@ -128,7 +143,9 @@ def check_directory(
             if first is not None:
                 errors.append(
                     Problem(
-                        entry.file, entry.line, entry.id,
+                        entry.file,
+                        entry.line,
+                        entry.id,
                         f"duplicate id: also defined at {first.file}:{first.line}",
                     )
                 )
@@ -162,7 +179,8 @@ class _FileChecker:
         if root is None:
             return []
         entries: list[Entry] = []
-        for self.position, node in enumerate(self._entry_nodes(root), start=1):
+        for position, node in enumerate(self._entry_nodes(root), start=1):
+            self.position = position
             self.entry_id = None
             self.failed = False
             entry = self._entry(node)
@@ -191,7 +209,9 @@ class _FileChecker:
             self.error(text[: text.index("\x00")].count("\n") + 1, "file contains a NUL byte")
             return None
         try:
-            aliases = sum(isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_Loader))
+            aliases = sum(
+                isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_Loader)
+            )
             if aliases > MAX_ALIASES:
                 self.error(1, f"too many YAML aliases ({aliases}); refusing a possible alias bomb")
                 return None
@@ -200,7 +220,9 @@ class _FileChecker:
                 self.warn(1, "file is empty")
                 return None
             if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
-                self.error(1, "YAML aliases expand to over a million values; refusing an alias bomb")
+                self.error(
+                    1, "YAML aliases expand to over a million values; refusing an alias bomb"
+                )
                 return None
             return root
         except yaml.MarkedYAMLError as exc:
@@ -352,7 +374,9 @@ class _FileChecker:
             return None
         return normalised
 
-    def _lang_map(self, item: tuple[yaml.Node, yaml.Node], name: str) -> list[tuple[yaml.Node, str, yaml.Node]]:
+    def _lang_map(
+        self, item: tuple[yaml.Node, yaml.Node], name: str
+    ) -> list[tuple[yaml.Node, str, yaml.Node]]:
         """(key node, language, value node) for each language key, reporting bad languages."""
         node = item[1]
         if not isinstance(node, yaml.MappingNode):
@@ -450,7 +474,9 @@ class _FileChecker:
             if not re.match(r"^https?://[^\s/]+", url, re.IGNORECASE):
                 self.error(src, f"source URL must start with http:// or https://: {url!r}")
                 continue
-            sources.append(Source(url=url, title=values.get("title"), publisher=values.get("publisher")))
+            sources.append(
+                Source(url=url, title=values.get("title"), publisher=values.get("publisher"))
+            )
         if required and not sources and not self.failed:
             self.error(node, "a claim needs at least one source")
         return sources

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Literal, Mapping
+from typing import Literal
 
 Language = Literal["th", "ms", "en"]
 LANGUAGES: tuple[Language, ...] = ("th", "ms", "en")

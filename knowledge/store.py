@@ -15,7 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.loader import KnowledgeBase, KnowledgeInvalid, Problem, knowledge_files, load_directory
+from knowledge.loader import (
+    KnowledgeBase,
+    KnowledgeInvalid,
+    Problem,
+    knowledge_files,
+    load_directory,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +103,9 @@ class KnowledgeStore:
                     return ReloadResult(changed=True, loaded=False)
             self._current = knowledge
             self.last_errors = ()
-            log.info("knowledge reloaded from %s: %d entries", self.directory, len(knowledge.entries))
+            log.info(
+                "knowledge reloaded from %s: %d entries", self.directory, len(knowledge.entries)
+            )
             return ReloadResult(changed=True, loaded=True)
 
     async def watch(self, interval: float = 5.0) -> None:

@@ -35,7 +35,9 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs = {} if self.is_sqlite else {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+        kwargs = (
+            {} if self.is_sqlite else {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
+        )
         self.engine: Engine = create_engine(url, echo=echo, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

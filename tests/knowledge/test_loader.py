@@ -111,12 +111,27 @@ def test_true_verdict_and_status_values(tmp_path: Path) -> None:
         ("    kind: claim\n", "    kind: rumour\n", 3, "unknown kind 'rumour'"),
         ("    verdict: false\n", "    verdict: fake\n", 4, "unknown verdict 'fake'"),
         ("    verdict: false\n", "    verdict: no\n", 4, "unknown verdict 'no'"),
-        ("      th: \"เลือก", "      id: \"เลือก", 9, "unknown language 'id' in `text`"),
-        ("      ms: [\"undi", "      zh: [\"undi", 11, "unknown language 'zh' in `variants`"),
-        ("      en: \"Advance voting was cancelled\"", "      en: \"  \"", 8, "empty text for language en"),
-        ("https://www.ect.go.th/", "ftp://www.ect.go.th/", 15, "must start with http:// or https://"),
-        ("https://www.ect.go.th/", "javascript:alert(1)", 15, "must start with http:// or https://"),
-        ("        title: \"ECT\"\n", "        tilte: \"ECT\"\n", 16, "unknown source field `tilte`"),
+        ('      th: "เลือก', '      id: "เลือก', 9, "unknown language 'id' in `text`"),
+        ('      ms: ["undi', '      zh: ["undi', 11, "unknown language 'zh' in `variants`"),
+        (
+            '      en: "Advance voting was cancelled"',
+            '      en: "  "',
+            8,
+            "empty text for language en",
+        ),
+        (
+            "https://www.ect.go.th/",
+            "ftp://www.ect.go.th/",
+            15,
+            "must start with http:// or https://",
+        ),
+        (
+            "https://www.ect.go.th/",
+            "javascript:alert(1)",
+            15,
+            "must start with http:// or https://",
+        ),
+        ('        title: "ECT"\n', '        tilte: "ECT"\n', 16, "unknown source field `tilte`"),
     ],
 )
 def test_each_rule_names_file_line_and_entry(
@@ -137,7 +152,11 @@ def test_each_rule_names_file_line_and_entry(
 @pytest.mark.parametrize("field", ["id", "kind", "text", "answer", "verdict"])
 def test_missing_required_field(tmp_path: Path, field: str) -> None:
     lines = [ln for ln in GOOD_CLAIM.splitlines(keepends=True)]
-    start = next(i for i, ln in enumerate(lines) if ln.strip().startswith(f"{field}:") or ln.strip().startswith(f"- {field}:"))
+    start = next(
+        i
+        for i, ln in enumerate(lines)
+        if ln.strip().startswith(f"{field}:") or ln.strip().startswith(f"- {field}:")
+    )
     if lines[start].lstrip().startswith("- "):  # `id` opens the list item: keep the dash
         lines[start] = "  - region: TH\n"
         lines = [ln for i, ln in enumerate(lines) if not (i > start and ln.strip() == "region: TH")]
@@ -157,7 +176,11 @@ def test_claim_without_sources_and_fact_with_verdict(tmp_path: Path) -> None:
     no_sources = GOOD_CLAIM.split("    sources:")[0] + "    published: 2023-05-01\n"
     write(tmp_path, "a.yml", "entries:\n" + no_sources)
     assert "a claim needs at least one source" in only_error(tmp_path).message
-    write(tmp_path, "a.yml", "entries:\n" + GOOD_CLAIM.replace("    sources:\n", "    sources: []\n    x-sources:\n"))
+    write(
+        tmp_path,
+        "a.yml",
+        "entries:\n" + GOOD_CLAIM.replace("    sources:\n", "    sources: []\n    x-sources:\n"),
+    )
     messages = [p.message for p in errors_of(tmp_path)]
     assert any("a claim needs at least one source" in m for m in messages)
     write(tmp_path, "a.yml", "entries:\n" + GOOD_CLAIM.replace("kind: claim", "kind: fact"))
@@ -180,7 +203,14 @@ def test_duplicate_ids_across_files_name_both_places(tmp_path: Path) -> None:
 def test_all_errors_of_a_directory_are_reported_in_one_run(tmp_path: Path) -> None:
     write(tmp_path, "a.yml", "entries:\n" + GOOD_CLAIM.replace("kind: claim", "kind: x"))
     write(tmp_path, "b.yml", "- a list\n")
-    write(tmp_path, "c.yml", "entries:\n" + GOOD_CLAIM.replace("th-claim-one", "c").replace("verdict: false", "verdict: maybe").replace("https://", "ftp://"))
+    write(
+        tmp_path,
+        "c.yml",
+        "entries:\n"
+        + GOOD_CLAIM.replace("th-claim-one", "c")
+        .replace("verdict: false", "verdict: maybe")
+        .replace("https://", "ftp://"),
+    )
     files = {Path(p.file).name for p in errors_of(tmp_path)}
     assert files == {"a.yml", "b.yml", "c.yml"}
     assert len(errors_of(tmp_path)) == 4
@@ -201,7 +231,9 @@ def test_all_errors_of_a_directory_are_reported_in_one_run(tmp_path: Path) -> No
         ("---\nid: a\n---\nid: b\n", "malformed YAML", 3),
     ],
 )
-def test_malformed_files_get_one_clear_error(tmp_path: Path, body: str, needle: str, line: int) -> None:
+def test_malformed_files_get_one_clear_error(
+    tmp_path: Path, body: str, needle: str, line: int
+) -> None:
     write(tmp_path, "bad.yml", body)
     problem = only_error(tmp_path)
     assert needle in problem.message and problem.line == line, problem
@@ -219,7 +251,9 @@ def test_yaml_alias_bomb_is_refused_without_expanding(tmp_path: Path) -> None:
 
 
 def test_nested_alias_in_a_field_is_an_ordinary_type_error(tmp_path: Path) -> None:
-    write(tmp_path, "x.yml", 'l: &l ["a", "b"]\nid: x\nkind: fact\ntext: {en: *l}\nanswer: {en: y}\n')
+    write(
+        tmp_path, "x.yml", 'l: &l ["a", "b"]\nid: x\nkind: fact\ntext: {en: *l}\nanswer: {en: y}\n'
+    )
     messages = [p.message for p in errors_of(tmp_path)]
     assert any("unknown field `l`" in m for m in messages)
     assert any("must be a single value" in m for m in messages)

@@ -12,7 +12,7 @@ import pytest
 from knowledge.loader import KnowledgeBase, KnowledgeInvalid
 from knowledge.store import KnowledgeStore
 
-ENTRY = "id: {id}\nkind: fact\ntext: {{en: \"{q}\"}}\nanswer: {{en: \"{a}\"}}\n"
+ENTRY = 'id: {id}\nkind: fact\ntext: {{en: "{q}"}}\nanswer: {{en: "{a}"}}\n'
 
 
 def write(path: Path, **fields: str) -> None:

@@ -47,8 +47,14 @@ def test_same_claim_joins_the_open_ticket_and_counts_askers_once(database: Datab
 def test_forget_deletes_the_voter_but_keeps_the_claim(database: Database) -> None:
     repo = Repository(database)
     qid = repo.record_question(
-        user_id=5, chat_id=5, text="is it true?", language="en", intent="check_claim",
-        decision="escalate", entry_id=None, score=0.2,
+        user_id=5,
+        chat_id=5,
+        text="is it true?",
+        language="en",
+        intent="check_claim",
+        decision="escalate",
+        entry_id=None,
+        score=0.2,
     )
     repo.record_feedback(user_id=5, entry_id="x", helpful=False, question_id=qid)
     receipt = repo.escalate(user_id=5, chat_id=5, text="a rumour", language="en", question_id=qid)
@@ -66,8 +72,14 @@ def test_old_questions_are_purged(database: Database) -> None:
     repo = Repository(database)
     for _ in range(3):
         repo.record_question(
-            user_id=9, chat_id=9, text="q", language="th", intent=None,
-            decision="answer", entry_id="e", score=0.9,
+            user_id=9,
+            chat_id=9,
+            text="q",
+            language="th",
+            intent=None,
+            decision="answer",
+            entry_id="e",
+            score=0.9,
         )
     assert repo.purge_questions(30) == 0
     assert repo.purge_questions(30, now=datetime.now(UTC) + timedelta(days=31)) == 3
