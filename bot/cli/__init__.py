@@ -14,6 +14,7 @@ import sys
 COMMAND_MODULES = (
     "bot.cli.kb",
     "bot.cli.lang",
+    "bot.cli.match",
     "bot.cli.report",
 )
 

@@ -1,0 +1,94 @@
+"""The matcher's accuracy on the test half of tests/data/match_queries.tsv, against the targets.
+
+Thresholds were fitted on the dev half only (benchmarks/eval_matcher.py --calibrate); this test
+scores the shipped calibration. Run the script itself for the per-language / per-kind table and
+the ablation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@pytest.fixture(scope="module")
+def evaluation():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "eval_matcher", ROOT / "benchmarks" / "eval_matcher.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_query_set_is_large_varied_and_split(evaluation) -> None:  # type: ignore[no-untyped-def]
+    queries = evaluation.load_queries()
+    assert len(queries) >= 500
+    assert len({q.id for q in queries}) == len(queries)
+    assert sum(not q.known for q in queries) >= 0.4 * len(queries)
+    assert {q.split for q in queries} == {"dev", "test"}
+    kinds = {
+        "paraphrase",
+        "typo",
+        "no-tone-marks",
+        "thai-no-spaces",
+        "shortform",
+        "codemix",
+        "chat-wrapped",
+        "long-forward",
+        "cross-lingual",
+        "near-miss",
+        "unrelated",
+    }
+    assert {q.kind for q in queries} == kinds
+    for lang in ("th", "ms", "en"):
+        # Thai cross-lingual queries need an entry without Thai text; neither knowledge base has
+        # one (tests/knowledge/test_matcher.py covers that case).
+        expected = kinds - {"cross-lingual"} if lang == "th" else kinds
+        assert expected <= {q.kind for q in queries if q.language == lang}, lang
+
+
+@pytest.fixture(scope="module")
+def scored_test_split(evaluation):  # type: ignore[no-untyped-def]
+    results = evaluation.run(["hybrid+nearmiss"], "test", do_calibrate=False)
+    groups, _details, _cal = results["hybrid+nearmiss"]
+    print(evaluation.format_table(groups))
+    return evaluation, groups["all"]
+
+
+SAFETY = ("known WRONG <= 1%", "unknown WRONG <= 1%", "unknown escalated >= 90%")
+ACCURACY = ("known answered right >= 85%", "known answered or offered >= 95%")
+
+
+def test_matcher_meets_the_safety_targets_on_the_test_split(scored_test_split) -> None:  # type: ignore[no-untyped-def]
+    evaluation, total = scored_test_split
+    assert total.known >= 150 and total.unknown >= 100
+    met = evaluation.targets_met(total)
+    assert all(met[name] for name in SAFETY), met
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not reached yet: with no wrong answer allowed on dev, the matcher answers ~24% of "
+    "known queries and answers or offers the right entry for ~68% (BENCHMARKS.md, Matching)",
+)
+def test_matcher_meets_the_accuracy_targets_on_the_test_split(scored_test_split) -> None:  # type: ignore[no-untyped-def]
+    evaluation, total = scored_test_split
+    met = evaluation.targets_met(total)
+    assert all(met[name] for name in ACCURACY), met
+
+
+def test_matcher_accuracy_does_not_regress(scored_test_split) -> None:  # type: ignore[no-untyped-def]
+    """Floors a little under the figures in BENCHMARKS.md, so a change that loses ground fails
+    here even while the accuracy targets are still out of reach."""
+    _evaluation, total = scored_test_split
+    rates = total.rates()
+    assert rates["known_answered"] >= 0.20, rates
+    assert rates["known_found"] >= 0.64, rates
