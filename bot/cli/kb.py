@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.cli.export_answers import add_export_answers
 from knowledge.loader import check_directory
 from knowledge.model import LANGUAGES, Entry
 
@@ -54,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_knowledge_argument(stats)
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     stats.set_defaults(handler=run_stats)
+    add_export_answers(kb_sub)
 
 
 def run_validate(args: argparse.Namespace) -> int:

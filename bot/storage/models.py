@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -84,7 +85,18 @@ class Ticket(Base):
     """A claim waiting for fact-checkers, asked once or by thousands (askers counts them)."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_key", "status", "claim_key"),)
+    __table_args__ = (
+        Index("ix_tickets_status_key", "status", "claim_key"),
+        # One open ticket per claim, even when a rumour arrives from many voters in the same
+        # instant: the second concurrent insert fails and Repository.escalate retries as a join.
+        Index(
+            "uq_tickets_open_claim_key",
+            "claim_key",
+            unique=True,
+            postgresql_where=text("status IN ('open', 'taken')"),
+            sqlite_where=text("status IN ('open', 'taken')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_text: Mapped[str] = mapped_column(Text)
@@ -94,6 +106,9 @@ class Ticket(Base):
     askers: Mapped[int] = mapped_column(Integer, default=0)
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    # Why a ticket was closed without an answer (rejected: "not-a-claim: <checker's note>").
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -112,6 +127,10 @@ class TicketSubscriber(Base):
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"))
     voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
     language: Mapped[str] = mapped_column(String(3))
+    # The voter's own wording (quoted back in the answer) while the question is retained.
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     notified_at: Mapped[datetime | None]
 
@@ -133,12 +152,17 @@ class Answer(Base):
 
 
 class OutboxMessage(Base):
-    """A notification to send; rows make fan-out durable across crashes and restarts."""
+    """A notification to send; rows make fan-out durable across crashes and restarts.
+
+    status: pending -> sending (claimed by a dispatcher until claimed_at + lease) -> sent, or
+    skipped (the voter blocked the bot), or failed (a permanent error or too many attempts).
+    """
 
     __tablename__ = "outbox"
     __table_args__ = (
         UniqueConstraint("dedupe_key"),
         Index("ix_outbox_status_next", "status", "next_attempt_at"),
+        Index("ix_outbox_ticket_status", "ticket_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -152,6 +176,10 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
+    kind: Mapped[str] = mapped_column(String(16), default="notice")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    claimed_by: Mapped[str | None] = mapped_column(String(80))
+    claimed_at: Mapped[datetime | None]
 
 
 class AuditLog(Base):
@@ -164,4 +192,16 @@ class AuditLog(Base):
     action: Mapped[str] = mapped_column(String(40))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Checker(Base):
+    """A fact-checker added at run time (`factcheck checkers add`), besides CHECKER_IDS."""
+
+    __tablename__ = "checkers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.storage.database import Database
-from bot.storage.models import Feedback, Question, Ticket, TicketSubscriber, Voter
+from bot.storage.models import (
+    Feedback,
+    OutboxMessage,
+    Question,
+    Ticket,
+    TicketSubscriber,
+    Voter,
+)
 
+T = TypeVar("T")
 OPEN_STATUSES = ("open", "taken")
+#: How many `duplicate_of` links are followed before giving up (a cycle would be a bug).
+MAX_DUPLICATE_CHAIN = 20
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,9 @@ class EscalationReceipt:
     ticket_id: int
     joined_existing: bool
     askers: int
+    #: how the ticket was found: "new", "key" (same text), "matcher" (same claim, reworded) or
+    #: "answered" (already answered: the answer is on its way to the voter).
+    via: str = "new"
 
 
 def claim_key(text: str) -> str:
@@ -47,6 +63,28 @@ def claim_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:500]
 
 
+class TicketMoved(Exception):
+    """The ticket was answered, rejected or merged between finding it and joining it."""
+
+
+def retry_on_conflict(
+    action: Callable[[], T], attempts: int = 4, also: tuple[type[Exception], ...] = ()
+) -> T:
+    """Run a transaction again when it lost a race on a unique constraint (or on `also`).
+
+    Many voters forwarding one rumour in the same instant all try to open its ticket (or one
+    voter taps twice); the database lets one insert win (uq_tickets_open_claim_key,
+    ticket_subscribers' unique pair) and the others, run again, find and join what it created.
+    """
+    for attempt in range(attempts):
+        try:
+            return action()
+        except (IntegrityError, *also):
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
 class Repository:
     def __init__(self, database: Database) -> None:
         self.db = database
@@ -58,9 +96,18 @@ class Repository:
             voter = Voter(telegram_id=user_id, chat_id=chat_id if chat_id is not None else user_id)
             session.add(voter)
             session.flush()
-        elif chat_id is not None and voter.chat_id != chat_id:
-            voter.chat_id = chat_id
+        else:
+            if chat_id is not None and voter.chat_id != chat_id:
+                voter.chat_id = chat_id
+            if voter.blocked_at is not None:
+                # A voter who writes to the bot has unblocked it: notifications may flow again.
+                voter.blocked_at = None
         return voter
+
+    def voter_row(self, session: Session, user_id: int, chat_id: int | None = None) -> Voter:
+        """The voter's row in `session`, created on first contact (for services that write
+        voter-related rows in their own transaction, e.g. TicketService)."""
+        return self._voter(session, user_id, chat_id)
 
     def get_voter(self, user_id: int) -> VoterRecord | None:
         with self.db.session() as session:
@@ -106,7 +153,9 @@ class Repository:
         with self.db.session() as session:
             voter = self._voter(session, user_id)
             session.add(
-                Feedback(voter_id=voter.id, entry_id=entry_id, helpful=helpful, question_id=question_id)
+                Feedback(
+                    voter_id=voter.id, entry_id=entry_id, helpful=helpful, question_id=question_id
+                )
             )
 
     def purge_questions(self, older_than_days: int, now: datetime | None = None) -> int:
@@ -126,48 +175,182 @@ class Repository:
         language: str,
         question_id: int | None = None,
     ) -> EscalationReceipt:
-        """Open a ticket for the claim, or join the open ticket that already holds it."""
+        """Open a ticket for the claim, or join the open ticket that already holds it.
+
+        A ticket merged into another (duplicate_of) sends its askers on to the one it was merged
+        into, so the same pasted rumour keeps reaching the ticket checkers are working on.
+        """
+        return retry_on_conflict(
+            lambda: self.open_or_join(
+                user_id=user_id, chat_id=chat_id, text=text, language=language,
+                question_id=question_id,
+            ),
+            also=(TicketMoved,),
+        )
+
+    def open_or_join(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        language: str,
+        question_id: int | None = None,
+        defer_to: tuple[str, ...] = (),
+    ) -> EscalationReceipt:
+        """`escalate`, except that it raises TicketMoved when the open ticket it found was
+        closed before the voter could join it, or (`defer_to`) when no ticket is open but one
+        in those statuses holds the claim: the caller decides what that means (TicketService
+        sends the answer of an answered one)."""
         key = claim_key(text) or text[:500]
+        return retry_on_conflict(
+            lambda: self._escalate(key, user_id, chat_id, text, language, question_id, defer_to)
+        )
+
+    def _escalate(
+        self, key: str, user_id: int, chat_id: int, text: str, language: str,
+        question_id: int | None, defer_to: tuple[str, ...] = (),
+    ) -> EscalationReceipt:
         with self.db.session() as session:
             voter = self._voter(session, user_id, chat_id)
-            ticket = session.scalar(
-                select(Ticket)
-                .where(Ticket.claim_key == key, Ticket.status.in_(OPEN_STATUSES))
-                .order_by(Ticket.id)
-                .limit(1)
-            )
+            ticket = self.open_ticket_for_key(session, key)
             joined = ticket is not None
+            if ticket is None and defer_to:
+                closed = self.ticket_for_key(session, key, defer_to)
+                if closed is not None:
+                    raise TicketMoved(closed.id)
             if ticket is None:
                 ticket = Ticket(claim_text=text, claim_key=key, language=language, askers=0)
                 session.add(ticket)
                 session.flush()
-            already = session.scalar(
-                select(TicketSubscriber).where(
-                    TicketSubscriber.ticket_id == ticket.id, TicketSubscriber.voter_id == voter.id
-                )
-            )
-            if already is None:
-                session.add(TicketSubscriber(ticket_id=ticket.id, voter_id=voter.id, language=language))
-                session.execute(
-                    update(Ticket).where(Ticket.id == ticket.id).values(askers=Ticket.askers + 1)
-                )
+            self.subscribe(session, ticket, voter, language, question_id)
             session.flush()
             session.refresh(ticket)
-            return EscalationReceipt(ticket.id, joined, ticket.askers)
+            return EscalationReceipt(ticket.id, joined, ticket.askers, "key" if joined else "new")
+
+    @staticmethod
+    def resolve_duplicates(session: Session, ticket: Ticket) -> Ticket:
+        """The ticket a chain of `duplicate_of` links ends at (the ticket itself if none)."""
+        seen = {ticket.id}
+        for _ in range(MAX_DUPLICATE_CHAIN):
+            if ticket.status != "duplicate" or ticket.duplicate_of is None:
+                return ticket
+            target = session.get(Ticket, ticket.duplicate_of)
+            if target is None or target.id in seen:
+                return ticket
+            seen.add(target.id)
+            ticket = target
+        return ticket
+
+    def ticket_for_key(
+        self, session: Session, key: str, statuses: tuple[str, ...] = OPEN_STATUSES
+    ) -> Ticket | None:
+        """The oldest ticket under `key` that is (or was merged into one that is) in `statuses`."""
+        candidates = session.scalars(
+            select(Ticket)
+            .where(Ticket.claim_key == key, Ticket.status.in_((*statuses, "duplicate")))
+            .order_by(Ticket.id)
+            .limit(5)
+        ).all()
+        for candidate in candidates:
+            root = self.resolve_duplicates(session, candidate)
+            if root.status in statuses:
+                return root
+        return None
+
+    def open_ticket_for_key(self, session: Session, key: str) -> Ticket | None:
+        return self.ticket_for_key(session, key, OPEN_STATUSES)
+
+    @staticmethod
+    def subscribe(
+        session: Session,
+        ticket: Ticket,
+        voter: Voter,
+        language: str,
+        question_id: int | None,
+        *,
+        allowed: tuple[str, ...] = OPEN_STATUSES,
+    ) -> TicketSubscriber | None:
+        """Add the voter to the ticket's waiting list (once: asking twice counts once).
+
+        Returns the new subscription, or None when the voter was already waiting. The ticket row
+        is locked first (PostgreSQL: FOR UPDATE) and its status read again, so a voter can never
+        join a ticket whose answer is being enqueued in another transaction and miss it: they
+        wait for that transaction, see the ticket closed, and TicketMoved says so.
+        """
+        status = session.scalar(
+            select(Ticket.status).where(Ticket.id == ticket.id).with_for_update()
+        )
+        if status not in allowed:
+            raise TicketMoved(ticket.id)
+        already = session.scalar(
+            select(TicketSubscriber).where(
+                TicketSubscriber.ticket_id == ticket.id, TicketSubscriber.voter_id == voter.id
+            )
+        )
+        if already is not None:
+            return None
+        if question_id is not None and session.get(Question, question_id) is None:
+            question_id = None  # purged or forgotten meanwhile: quote the ticket's text instead
+        subscription = TicketSubscriber(
+            ticket_id=ticket.id, voter_id=voter.id, language=language, question_id=question_id
+        )
+        session.add(subscription)
+        session.execute(
+            update(Ticket).where(Ticket.id == ticket.id).values(askers=Ticket.askers + 1)
+        )
+        return subscription
+
+    def join_ticket(
+        self,
+        ticket_id: int,
+        *,
+        user_id: int,
+        chat_id: int,
+        language: str,
+        question_id: int | None = None,
+        via: str = "matcher",
+    ) -> EscalationReceipt | None:
+        """Join the voter to ticket `ticket_id` if it (or what it was merged into) is still open;
+        None when it is closed by now (the caller then opens a ticket of its own)."""
+        return retry_on_conflict(
+            lambda: self._join_ticket(ticket_id, user_id, chat_id, language, question_id, via)
+        )
+
+    def _join_ticket(
+        self, ticket_id: int, user_id: int, chat_id: int, language: str,
+        question_id: int | None, via: str,
+    ) -> EscalationReceipt | None:
+        with self.db.session() as session:
+            ticket = session.get(Ticket, ticket_id)
+            if ticket is None:
+                return None
+            ticket = self.resolve_duplicates(session, ticket)
+            if ticket.status not in OPEN_STATUSES:
+                return None
+            voter = self._voter(session, user_id, chat_id)
+            try:
+                self.subscribe(session, ticket, voter, language, question_id)
+            except TicketMoved:
+                return None
+            session.flush()
+            session.refresh(ticket)
+            return EscalationReceipt(ticket.id, True, ticket.askers, via)
 
     # -- privacy -----------------------------------------------------------------------------
     def forget_voter(self, user_id: int) -> int:
         """Delete the voter and everything they gave us; tickets keep only the claim text.
 
-        Returns the number of the voter's rows deleted (questions, feedback, subscriptions and
-        the voter itself), so the caller can tell the voter what went.
+        Returns the number of the voter's rows deleted (questions, feedback, subscriptions,
+        notifications not yet sent or kept, and the voter itself), so the caller can tell the
+        voter what went. Audit rows never name voters, so there is nothing to delete there.
         """
         with self.db.session() as session:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
                 return 0
             counted = 1
-            for model in (Question, Feedback, TicketSubscriber):
+            for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
                 counted += result.rowcount or 0
             session.delete(voter)

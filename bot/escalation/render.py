@@ -1,0 +1,97 @@
+"""Turns a checker's answer (or rejection) into the message one waiting voter receives.
+
+Rendered when the notification is enqueued, not when it is sent, so the outbox row holds exactly
+what will be delivered: a restart, a later edit or a deleted question cannot change a message
+that is already on its way.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot.escalation.texts import text
+
+#: Telegram refuses messages longer than 4096 characters; leave room for entities.
+MAX_MESSAGE = 4000
+MAX_QUOTE = 300
+FALLBACK_ORDER = ("en", "ms", "th")
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    language: str  # the voter's language
+    answer_language: str  # the language the explanation is in (differs when falling back)
+
+
+def _quote(claim: str) -> str:
+    claim = " ".join(claim.split())
+    if len(claim) > MAX_QUOTE:
+        claim = claim[: MAX_QUOTE - 1].rstrip() + "…"
+    return html.escape(claim)
+
+
+def pick_language(available: Mapping[str, str], wanted: str) -> str:
+    """The voter's language when the checker wrote it, else English, Malay, Thai in that order."""
+    if available.get(wanted):
+        return wanted
+    for lang in (*FALLBACK_ORDER, *available):
+        if available.get(lang):
+            return lang
+    raise ValueError("an answer needs an explanation in at least one language")
+
+
+def _source_line(url: str) -> str:
+    host = urlsplit(url).netloc or url
+    return f'• <a href="{html.escape(url, quote=True)}">{html.escape(host)}</a>'
+
+
+def render_answer(
+    *,
+    claim: str,
+    verdict: str,
+    explanation: Mapping[str, str],
+    sources: Sequence[str],
+    language: str,
+    question: str | None = None,
+) -> Rendered:
+    """The answer for one voter. `question` is the voter's own wording when it differs from the
+    checked claim (they joined the ticket through the matcher): both are shown, so the voter can
+    see which claim the verdict is about."""
+    lang = pick_language(explanation, language)
+    if question:
+        head = [
+            text(language, "you_asked", question=_quote(question)),
+            "",
+            text(language, "checked_claim"),
+            f"<i>{_quote(claim)}</i>",
+        ]
+    else:
+        head = [text(language, "answer_intro"), f"<i>{_quote(claim)}</i>"]
+    parts = [
+        *head,
+        "",
+        text(language, "verdict", verdict=html.escape(text(language, f"verdict_{verdict}"))),
+        "",
+    ]
+    body = explanation[lang].strip()
+    tail = []
+    if lang != language:
+        tail += ["", text(language, "fallback_note", lang_name=text(language, f"lang_{lang}"))]
+    if sources:
+        tail += ["", text(language, "sources"), *(_source_line(u) for u in sources)]
+    room = MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2
+    escaped = html.escape(body)
+    while len(escaped) > room and body:
+        body = body[: int(len(body) * 0.9)].rstrip()
+        escaped = html.escape(body) + "…"
+    parts.append(escaped)
+    return Rendered("\n".join(parts + tail), language, lang)
+
+
+def render_rejection(*, claim: str, category: str, language: str) -> Rendered:
+    key = "rejected_out_of_scope" if category == "out-of-scope" else "rejected_not_a_claim"
+    return Rendered(text(language, key, claim=_quote(claim)), language, language)

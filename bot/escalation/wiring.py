@@ -1,0 +1,196 @@
+"""How the escalation pieces plug into the bot's composition root (bot/services.py).
+
+Three joins, each one object here so that services.py needs a few lines, not a redesign:
+
+1. `TicketRoutingRepository`: the conversation (and the spool replay) call
+   `repository.escalate(...)`; this Repository routes that through
+   `TicketService.escalate_or_join`, so reworded claims join open tickets and copies of answered
+   claims get the answer. Same signature, same EscalationReceipt.
+2. `AnsweredKnowledge`: sits between KnowledgeStore and ServedKnowledge. Every knowledge reload,
+   and every new answer (from this process at once, from another process such as the CLI within
+   `interval` seconds), serves curated + answered entries as one KnowledgeBase, so the matcher can
+   answer with them and the conversation can look them up by id (`kb.get("ticket-12")`).
+3. `make_dispatcher`: the outbox dispatcher over the channel's `send`, woken by new answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bot.escalation.answered import answered_entries
+from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.outbox import OutboxDispatcher, Sender
+from bot.escalation.ratelimit import Limits
+from bot.escalation.ticket_index import OpenTicketIndex
+from bot.escalation.tickets import TicketService
+from bot.storage.database import Database
+from bot.storage.models import Answer, Ticket
+from bot.storage.repository import EscalationReceipt, Repository
+from knowledge.loader import KnowledgeBase
+
+log = logging.getLogger(__name__)
+
+
+class TicketRoutingRepository(Repository):
+    """A Repository whose `escalate` goes through the ticket service (see the module doc)."""
+
+    def __init__(self, database: Database, tickets: TicketService) -> None:
+        super().__init__(database)
+        self.tickets = tickets
+
+    def escalate(
+        self,
+        *,
+        user_id: int,
+        chat_id: int,
+        text: str,
+        language: str,
+        question_id: int | None = None,
+    ) -> EscalationReceipt:
+        return self.tickets.escalate_or_join(user_id, chat_id, text, language, question_id)
+
+    def open_ticket(self, **kwargs: Any) -> EscalationReceipt:
+        """The plain exact-text escalation, bypassing the matcher."""
+        return super().escalate(**kwargs)
+
+
+def with_answers(knowledge: KnowledgeBase, database: Database) -> KnowledgeBase:
+    """`knowledge` plus every answered ticket; a curated entry with the same id wins (once a
+    maintainer commits an exported `ticket-<n>` entry, the curated copy is served)."""
+    curated = {e.id for e in knowledge.entries}
+    extra = [e for e in answered_entries(database) if e.id not in curated]
+    if not extra:
+        return knowledge
+    return KnowledgeBase.of(
+        knowledge.directory, [*knowledge.entries, *extra], list(knowledge.warnings)
+    )
+
+
+class AnsweredKnowledge:
+    """Serves curated + answered knowledge through `serve` (ServedKnowledge.on_reload)."""
+
+    def __init__(self, database: Database, serve: Callable[[KnowledgeBase], None]) -> None:
+        self.db = database
+        self._serve = serve
+        self._curated: KnowledgeBase | None = None
+        self._seen: tuple[Any, ...] | None = None
+        self._lock = threading.Lock()
+
+    def on_reload(self, knowledge: KnowledgeBase) -> None:
+        """KnowledgeStore's callback: new curated knowledge arrived."""
+        with self._lock:
+            self._curated = knowledge
+            self._push()
+
+    def _fingerprint(self) -> tuple[Any, ...]:
+        with self.db.session() as session:
+            answers = session.execute(select(func.count(), func.max(Answer.id))).one()
+            answered = session.scalar(
+                select(func.count()).select_from(Ticket).where(Ticket.status == "answered")
+            )
+            merged = session.scalar(
+                select(func.count()).select_from(Ticket).where(Ticket.status == "duplicate")
+            )
+        return (*answers, answered, merged)
+
+    def _push(self) -> None:
+        if self._curated is None:
+            return
+        try:
+            self._seen = self._fingerprint()
+            knowledge = with_answers(self._curated, self.db)
+        except Exception:  # noqa: BLE001 - the database is down: serve the curated knowledge
+            log.exception("could not read answered tickets; serving curated knowledge only")
+            knowledge = self._curated
+        self._serve(knowledge)
+
+    def refresh(self) -> bool:
+        """Serve again if answers changed since the last time; True when it did. Synchronous
+        (it may rebuild the matcher for the new entries): call it in a thread."""
+        with self._lock:
+            try:
+                changed = self._fingerprint() != self._seen
+            except Exception:  # noqa: BLE001 - try again next time
+                log.exception("could not check for new answers")
+                return False
+            if changed:
+                self._push()
+            return changed
+
+    def on_ticket_event(self, ticket_id: int, status: str) -> None:
+        """TicketService listener: serve a new answer right away. In a thread, because the
+        rebuild embeds the new claim and the checker's action should not wait for it."""
+        if status in ("answered", "duplicate"):
+            threading.Thread(target=self.refresh, name="answered-refresh", daemon=True).start()
+
+    async def watch(self, interval: float = 10.0) -> None:
+        """Pick up answers given by other processes (the CLI, another bot instance)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(self.refresh)
+            except Exception:  # noqa: BLE001 - the loop must outlive any one failure
+                log.exception("answered-knowledge refresh failed")
+
+
+@dataclass
+class Escalation:
+    """Everything escalation-related the composition root holds."""
+
+    database: Database
+    registry: CheckerRegistry
+    tickets: TicketService
+    index: OpenTicketIndex
+    repository: TicketRoutingRepository
+    dispatchers: list[OutboxDispatcher] = field(default_factory=list)
+
+    def make_dispatcher(self, send: Sender, *, limits: Limits | None = None,
+                        **options: Any) -> OutboxDispatcher:
+        """The outbox dispatcher over the channel's `send`; new answers and rejections wake it
+        at once instead of at its next poll."""
+        dispatcher = OutboxDispatcher(self.database, send, limits=limits, **options)
+        self.dispatchers.append(dispatcher)
+        loop = None
+        with contextlib.suppress(RuntimeError):
+            loop = asyncio.get_running_loop()
+
+        def wake(ticket_id: int, status: str) -> None:
+            if status not in ("answered", "rejected", "duplicate"):
+                return  # nothing was enqueued
+            if loop is not None:
+                loop.call_soon_threadsafe(dispatcher.wake)
+            else:
+                dispatcher.wake()
+
+        self.tickets.listeners.append(wake)
+        return dispatcher
+
+
+def build_escalation(
+    database: Database,
+    *,
+    checker_ids: frozenset[int] | set[int] = frozenset(),
+    base_matcher: Callable[[], Any] | None = None,
+    matcher_factory: Callable[[list[Any]], Any] | None = None,
+) -> Escalation:
+    """The escalation objects over `database`.
+
+    `base_matcher()` returns the conversation's current matcher (in services.py:
+    `lambda: served.snapshot()[1]`); the open-ticket index is that matcher plus the open tickets.
+    `matcher_factory(entries)` is the fallback for a process without a conversation matcher.
+    """
+    registry = CheckerRegistry(database, checker_ids)
+    index = OpenTicketIndex(database, base=base_matcher, factory=matcher_factory)
+    tickets = TicketService(database, registry=registry, ticket_index=index)
+    return Escalation(
+        database=database, registry=registry, tickets=tickets, index=index,
+        repository=TicketRoutingRepository(database, tickets),
+    )
