@@ -15,7 +15,11 @@ COMMAND_MODULES = (
     "bot.cli.kb",
     "bot.cli.lang",
     "bot.cli.match",
+    "bot.cli.chat",
+    "bot.cli.run",
     "bot.cli.report",
+    "bot.cli.tickets",
+    "bot.cli.checkers",
 )
 
 
@@ -39,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Migrations run at every start; their step-by-step INFO lines are noise in a chat window.
+    logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:

@@ -1,0 +1,131 @@
+"""The local terminal chat: the same conversation core as Telegram, in a terminal.
+
+For trying the bot without a Telegram token, for curators checking how an entry reads, and for
+tests (it works with piped standard input). Replies are printed as plain text; the buttons under
+a reply are numbered, and typing a number presses that button. /commands work as on Telegram.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import sys
+from typing import TextIO
+
+from bot.core.conversation import Conversation
+from bot.core.messages import Button, Incoming, Reply
+
+_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
+_BOLD = re.compile(r"</?b>", re.IGNORECASE)
+_TAG = re.compile(r"<[^<>]+>")
+QUIT = frozenset({"/quit", "/exit"})
+
+
+def to_plain(text: str, *, ansi: bool = False) -> str:
+    """Telegram-HTML as terminal text: links as "label <url>", bold as ANSI bold when wanted."""
+
+    def link(match: re.Match[str]) -> str:
+        url, label = html.unescape(match.group(1)), match.group(2)
+        return label if html.unescape(label) == url else f"{label} ({url})"
+
+    text = _LINK.sub(link, text)
+
+    def bold(match: re.Match[str]) -> str:
+        if not ansi:
+            return ""
+        return "\x1b[22m" if match.group(0)[1] == "/" else "\x1b[1m"
+
+    text = _BOLD.sub(bold, text)
+    return html.unescape(_TAG.sub("", text))
+
+
+class ConsoleChat:
+    """One voter talking to the conversation through a terminal."""
+
+    def __init__(
+        self,
+        conversation: Conversation,
+        out: TextIO,
+        *,
+        user_id: int = 1,
+        chat_id: int | None = None,
+        language_code: str | None = None,
+        ansi: bool = False,
+    ) -> None:
+        self.conversation = conversation
+        self.out = out
+        self.user_id = user_id
+        self.chat_id = chat_id if chat_id is not None else user_id
+        self.language_code = language_code
+        self.ansi = ansi
+        self.buttons: list[Button] = []
+
+    def incoming_for(self, line: str) -> Incoming | None:
+        """What the typed line means: a button press (a number), a command, or text."""
+        stripped = line.strip()
+        if stripped.isdigit() and self.buttons and 1 <= int(stripped) <= len(self.buttons):
+            button = self.buttons[int(stripped) - 1]
+            if button.url is not None:
+                self._write(f"(link) {button.url}\n")
+                return None
+            return Incoming(
+                self.chat_id, self.user_id, callback_data=button.data,
+                language_code=self.language_code,
+            )
+        return Incoming.from_text(
+            self.chat_id, self.user_id, line, language_code=self.language_code
+        )
+
+    async def send(self, line: str) -> list[Reply]:
+        incoming = self.incoming_for(line)
+        if incoming is None:
+            return []
+        replies = await self.conversation.handle(incoming)
+        self.show(replies)
+        return replies
+
+    def show(self, replies: list[Reply]) -> None:
+        self.buttons = []
+        for reply in replies:
+            self._write(to_plain(reply.text, ansi=self.ansi) + "\n")
+            for row in reply.buttons:
+                labels = []
+                for button in row:
+                    self.buttons.append(button)
+                    labels.append(f"[{len(self.buttons)}] {button.label}")
+                self._write("   " + "   ".join(labels) + "\n")
+            self._write("\n")
+        self.out.flush()
+
+    def _write(self, text: str) -> None:
+        self.out.write(text)
+
+
+async def run_console(
+    conversation: Conversation,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    *,
+    user_id: int = 1,
+    language_code: str | None = None,
+) -> int:
+    """Chat until end of input or /quit. Prompts only when a person is typing."""
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    interactive = stdin.isatty() and stdout.isatty()
+    chat = ConsoleChat(
+        conversation, stdout, user_id=user_id, language_code=language_code, ansi=interactive
+    )
+    if interactive:
+        stdout.write("Local chat with the fact-check bot. Type /start, a question, or /quit.\n\n")
+    while True:
+        if interactive:
+            stdout.write("> ")
+            stdout.flush()
+        line = await asyncio.to_thread(stdin.readline)
+        if not line:
+            return 0
+        if line.strip() in QUIT:
+            return 0
+        await chat.send(line.rstrip("\r\n"))

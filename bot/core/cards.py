@@ -1,0 +1,105 @@
+"""How a knowledge entry is shown to a voter: the verdict card.
+
+The verdict comes first, as a localised word with its own marker (✅ ❌ ⚠️ 🌓 ❓), because that is
+what a voter who reads nothing else must take away; facts get an ℹ️ information card without a
+verdict. Then the claim as checked (so the voter can see it is their claim), the explanation,
+the sources as links and the date. Everything from the knowledge files is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+
+from bot.core import callbacks
+from bot.core.inputs import trim_label
+from bot.core.messages import Button, Reply
+from bot.texts import format_date, keys, language_name, t
+from knowledge.model import Entry
+
+VERDICT_KEYS = {
+    "true": "verdict_true",
+    "false": "verdict_false",
+    "misleading": "verdict_misleading",
+    "partly-true": "verdict_partly_true",
+    "unproven": "verdict_unproven",
+}
+
+
+def verdict_label(entry: Entry, lang: str) -> str:
+    if entry.kind == "claim" and entry.verdict in VERDICT_KEYS:
+        return t(lang, VERDICT_KEYS[entry.verdict])
+    return t(lang, "info_label")
+
+
+def render_card(entry: Entry, lang: str) -> str:
+    """The card's Telegram-HTML text in `lang` (with a note when the answer is in another)."""
+    answer_lang, answer = entry.answer_in(lang)
+    lines = [f"<b>{verdict_label(entry, lang)}</b>", ""]
+    heading = "card_claim" if entry.kind == "claim" else "card_question"
+    text_lang = lang if lang in entry.text else answer_lang
+    lines.append(t(lang, heading, text=entry.text.get(text_lang) or entry.text_in(lang)))
+    lines.append("")
+    lines.append(html.escape(answer, quote=False))
+    if answer_lang != lang:
+        lines.append(t(lang, "card_language_note", language=language_name(lang, answer_lang)))
+    if entry.sources:
+        lines.append("")
+        lines.append(t(lang, "card_sources"))
+        for source in entry.sources:
+            lines.append("• " + source_link(source.url, source.title, source.publisher))
+    if entry.published:
+        lines.append("")
+        lines.append(t(lang, "card_date", date=format_date(lang, entry.published)))
+    return "\n".join(lines)
+
+
+def source_link(url: str, title: str | None, publisher: str | None) -> str:
+    label = title or publisher or url
+    # "Title (Publisher)" unless one already says the other, as official pages often do.
+    if title and publisher:
+        if title.casefold() in publisher.casefold():
+            label = publisher
+        elif publisher.casefold() not in title.casefold():
+            label = f"{title} ({publisher})"
+    return f'<a href="{html.escape(url, quote=True)}">{html.escape(label, quote=False)}</a>'
+
+
+def card_reply(entry: Entry, lang: str, token: str) -> Reply:
+    buttons = (
+        (
+            Button(t(lang, "button_helpful"), callbacks.helpful(token, entry.id)),
+            Button(t(lang, "button_not_what_i_asked"), callbacks.not_what_i_asked(token, entry.id)),
+        ),
+    )
+    return Reply(render_card(entry, lang), buttons)
+
+
+def clarify_reply(entries: list[Entry], lang: str, token: str, *, more: bool = False) -> Reply:
+    """"Did you mean": one button per candidate (its text in the voter's language), then
+    "none of these". Candidates whose texts read the same (one question answered per country)
+    are told apart by their region."""
+    texts = [entry.text_in(lang) for entry in entries]
+    names = [
+        f"{text} ({_region(entry, lang, index)})" if texts.count(text) > 1 else text
+        for index, (entry, text) in enumerate(zip(entries, texts, strict=True), 1)
+    ]
+    # No verdict marker on a candidate: until the voter picks one, we do not know it is their
+    # claim, and showing "false" beside a claim they did not ask about is the worst mistake.
+    rows = [
+        (Button(f"{number}. {trim_label(name, 56)}", callbacks.pick(token, entry.id)),)
+        for number, (entry, name) in enumerate(zip(entries, names, strict=True), 1)
+    ]
+    rows.append((Button(t(lang, "button_none"), callbacks.none_of_these(token)),))
+    lines = [t(lang, "clarify_more" if more else "clarify_prompt"), ""]
+    for number, name in enumerate(names, 1):
+        lines.append(f"{number}. " + html.escape(name, quote=False))
+    return Reply("\n".join(lines), tuple(rows))
+
+
+def _region(entry: Entry, lang: str, index: int) -> str:
+    if entry.region and f"region_{entry.region}" in keys(lang):
+        return t(lang, f"region_{entry.region}")
+    return entry.region or str(index)
+
+
+__all__ = ["card_reply", "clarify_reply", "render_card", "verdict_label"]

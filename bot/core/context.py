@@ -1,0 +1,101 @@
+"""What one turn of the conversation can see and do (python-telegram-bot's `context` idea).
+
+Handlers receive a `TurnContext` and return replies; they never reach for globals. The context
+carries the incoming message, the reply language, the chat's short-term memory, a consistent
+snapshot of the knowledge and its matcher, and `db()`, which runs a repository call off the event
+loop and turns a database failure into a logged `DbResult(ok=False)` instead of an exception, so
+every handler decides explicitly what "the database is down" means for the voter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Generic, Protocol, TypeVar
+
+from bot.core.callbacks import EntryIndex
+from bot.core.limits import RateLimiter
+from bot.core.messages import Incoming
+from bot.core.spool import Spool
+from bot.core.state import ChatMemory, Memory
+from bot.texts import t
+from knowledge.loader import KnowledgeBase
+from knowledge.matcher import Matcher
+from knowledge.model import Entry
+from nlu.intents import IntentResult
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class IntentParser(Protocol):
+    async def parse(self, text: str) -> IntentResult: ...
+
+
+class KnowledgeSource(Protocol):
+    def snapshot(self) -> tuple[KnowledgeBase, Matcher | None]:
+        """The knowledge being served and the matcher built from exactly that knowledge."""
+        ...
+
+
+@dataclass
+class CoreDeps:
+    """Everything the conversation needs from outside; services.build_services() makes one."""
+
+    knowledge: KnowledgeSource
+    intents: IntentParser
+    repository: Any | None  # bot.storage.Repository (sync methods), None = no database
+    spool: Spool
+    limiter: RateLimiter | None = None
+    retention_days: int = 180
+    memory: Memory = field(default_factory=Memory)
+    entry_index: EntryIndex = field(default_factory=EntryIndex)
+    #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
+    background: Callable[[Awaitable[Any]], Any] | None = None
+
+
+@dataclass(frozen=True)
+class DbResult(Generic[T]):
+    ok: bool
+    value: T | None = None
+
+
+@dataclass
+class TurnContext:
+    incoming: Incoming
+    lang: str
+    deps: CoreDeps
+    chat: ChatMemory
+    kb: KnowledgeBase
+    matcher: Matcher | None
+
+    def t(self, key: str, **values: object) -> str:
+        return t(self.lang, key, **values)
+
+    @property
+    def repository(self) -> Any | None:
+        return self.deps.repository
+
+    def entry(self, entry_id: str | None) -> Entry | None:
+        """A published entry of the knowledge this turn is using, else None."""
+        if entry_id is None:
+            return None
+        entry = self.kb.get(entry_id)
+        return entry if entry is not None and entry.is_published else None
+
+    def entry_by_hash(self, digest: str | None) -> Entry | None:
+        return self.deps.entry_index.resolve(self.kb, digest) if digest else None
+
+    async def db(self, method: str, /, **kwargs: Any) -> DbResult[Any]:
+        """Call `repository.<method>(**kwargs)` in a thread; never raises."""
+        repository = self.deps.repository
+        if repository is None:
+            return DbResult(False)
+        try:
+            value = await asyncio.to_thread(getattr(repository, method), **kwargs)
+        except Exception:  # noqa: BLE001 - any database failure degrades, never crashes
+            log.exception("database call %s failed", method)
+            return DbResult(False)
+        return DbResult(True, value)

@@ -1,0 +1,1 @@
+"""One small module per conversation state or flow (Cofacts' LINE bot style); `router` picks one."""

@@ -1,0 +1,64 @@
+"""Handing a question to human fact-checkers, so that nothing a voter asked is lost.
+
+Repository.escalate opens a ticket (or joins the open one for the same claim) and subscribes the
+voter, who is messaged when checkers answer. When the database fails, the escalation goes to the
+spool and the voter is told, truthfully, that it is saved and will be passed on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core.context import TurnContext
+from bot.core.messages import Reply
+
+log = logging.getLogger(__name__)
+
+
+async def escalate(
+    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None
+) -> list[Reply]:
+    incoming = ctx.incoming
+    result = await ctx.db(
+        "escalate",
+        user_id=incoming.user_id,
+        chat_id=incoming.chat_id,
+        text=text,
+        language=ctx.lang,
+        question_id=question_id,
+    )
+    if result.ok:
+        receipt = result.value
+        if getattr(receipt, "via", None) == "answered":  # the outbox sends the answer now
+            message = ctx.t("escalated_answered")
+        elif getattr(receipt, "joined_existing", False) and getattr(receipt, "askers", 0) > 1:
+            message = ctx.t("escalated_joined", askers=receipt.askers)
+        else:
+            message = ctx.t("escalated_new")
+        _retry_spool(ctx)
+    else:
+        try:
+            ctx.deps.spool.add(
+                user_id=incoming.user_id, chat_id=incoming.chat_id, text=text,
+                language=ctx.lang, question_id=question_id,
+            )
+        except Exception:  # noqa: BLE001 - the last line of defence; say so honestly
+            log.exception("could not spool an escalation; the voter is asked to resend")
+            return [Reply(_with_intro(ctx.t("escalate_lost"), intro))]
+        message = ctx.t("escalated_spooled")
+    return [Reply(_with_intro(message, intro))]
+
+
+def _with_intro(message: str, intro: str | None) -> str:
+    return f"{intro}\n\n{message}" if intro else message
+
+
+def _retry_spool(ctx: TurnContext) -> None:
+    """The database answers again: deliver what was spooled while it did not."""
+    spool = ctx.deps.spool
+    repository = ctx.deps.repository
+    if not len(spool) or repository is None:
+        return
+    if ctx.deps.background is not None:
+        ctx.deps.background(asyncio.to_thread(spool.drain, repository))

@@ -1,0 +1,156 @@
+"""A voter's text: a claim to check, a question about voting, or small talk.
+
+The intent classifier and the matcher run side by side (the matcher off the event loop); policy.
+decide() combines them. Each outcome is answered here: a verdict card, a "did you mean" list,
+an escalation to fact-checkers, small talk, or a polite "I only check elections". A failing
+matcher or classifier degrades to "no match" / "no intent", never to an error.
+
+In groups the bot speaks only when addressed, and never escalates or small-talks there: an
+unknown claim gets "I can't confirm this; message me privately".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.core import policy
+from bot.core.cards import card_reply
+from bot.core.context import TurnContext
+from bot.core.handlers import smalltalk
+from bot.core.handlers.clarify import offer
+from bot.core.handlers.escalation import escalate
+from bot.core.inputs import MATCH_CHARS, Prepared
+from bot.core.messages import Reply
+from knowledge.matcher import MatchResult
+from nlu.intents import IntentResult
+
+log = logging.getLogger(__name__)
+
+
+async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | None) -> list[Reply]:
+    private = ctx.incoming.is_private
+    if prepared.kind == "empty":
+        return [Reply(ctx.t("empty" if private else "group_hint"))]
+    if prepared.kind == "url_only":
+        return [Reply(ctx.t("url_only"))]
+
+    intent, match = await asyncio.gather(
+        _intent(ctx, prepared.match_text),
+        _match(ctx, prepared, match_language),
+    )
+    if prepared.kind == "no_text":  # emoji, punctuation: never a claim
+        if private and intent is not None and intent.intent in policy.SMALLTALK and (
+            intent.confidence >= policy.SMALLTALK_MIN
+        ):
+            return await smalltalk.handle(ctx, intent.intent)
+        return [Reply(ctx.t("no_text" if private else "group_hint"))]
+
+    wants_human = ctx.chat.escalate_next
+    decision = policy.decide(
+        intent=intent,
+        match_decision=match.decision if match else "escalate",
+        prepared=prepared,
+        forwarded=ctx.incoming.forwarded,
+        wants_human=wants_human,
+    )
+    log.debug(
+        "decision %s (%s); intent %s; match %s", decision.action, decision.reason, intent, match
+    )
+    notes = [Reply(ctx.t("truncated", chars=MATCH_CHARS))] if prepared.truncated else []
+    action = decision.action
+    if wants_human and action in ("answer", "clarify", "escalate"):
+        ctx.chat.escalate_next = False
+
+    if action == "answer" and match is not None:
+        entry = ctx.entry(match.entry_id)
+        if entry is not None:
+            question_id = await _record(ctx, prepared, intent, match, "answer", entry.id)
+            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+            question.shown.append(entry.id)
+            question.answered = entry.id
+            return notes + [card_reply(entry, ctx.lang, question.token)]
+        action = "escalate"  # the entry vanished in a reload between match and lookup
+
+    if action == "clarify" and match is not None:
+        entries = [e for e in (ctx.entry(c.entry_id) for c in match.candidates) if e is not None]
+        if entries:
+            question_id = await _record(ctx, prepared, intent, match, "clarify", None)
+            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+            question.shown.extend(e.id for e in entries)
+            return notes + [offer(ctx, entries, question.token)]
+        action = "escalate"
+
+    if action == "escalate":
+        if not private:
+            return notes + [Reply(ctx.t("group_unknown"))]
+        question_id = await _record(ctx, prepared, intent, match, "escalate", None)
+        question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+        question.escalated = True
+        intro = ctx.t("human_intro") if wants_human else None
+        return notes + await escalate(ctx, prepared.store_text, question_id, intro=intro)
+
+    if not private:
+        key = "group_hint" if action in ("smalltalk", "human") else "group_unknown"
+        return notes + [Reply(ctx.t(key))]
+    if action == "smalltalk":
+        return notes + await smalltalk.handle(ctx, intent.intent if intent else None)
+    if action == "human":
+        return notes + await _human(ctx, prepared)
+    if action == "too_short":
+        return notes + [Reply(ctx.t("too_short"))]
+    return notes + [Reply(ctx.t("out_of_scope"))]
+
+
+async def _human(ctx: TurnContext, prepared: Prepared) -> list[Reply]:
+    """"I want to talk to a person": pass on the claim they are talking about, or ask for it."""
+    if policy.substantial(prepared) and policy.mentions_election(prepared.match_text):
+        question = ctx.chat.remember(prepared.store_text, None, None)
+        question.escalated = True
+        return await escalate(ctx, prepared.store_text, None, intro=ctx.t("human_intro"))
+    latest = ctx.chat.latest()
+    if latest is not None and not latest.escalated:
+        latest.escalated = True
+        return await escalate(ctx, latest.text, latest.question_id, intro=ctx.t("human_intro"))
+    ctx.chat.escalate_next = True
+    return [Reply(ctx.t("human_ask"))]
+
+
+async def _intent(ctx: TurnContext, text: str) -> IntentResult | None:
+    try:
+        return await ctx.deps.intents.parse(text)
+    except Exception:  # noqa: BLE001 - IntentService promises not to raise; a double must not either
+        log.exception("intent classification failed")
+        return None
+
+
+async def _match(ctx: TurnContext, prepared: Prepared, language: str | None) -> MatchResult | None:
+    if ctx.matcher is None or prepared.kind != "text":
+        return None
+    try:
+        return await asyncio.to_thread(ctx.matcher.match, prepared.match_text, language)
+    except Exception:  # noqa: BLE001 - no match: the question is escalated, not lost
+        log.exception("matcher failed")
+        return None
+
+
+async def _record(
+    ctx: TurnContext,
+    prepared: Prepared,
+    intent: IntentResult | None,
+    match: MatchResult | None,
+    decision: str,
+    entry_id: str | None,
+) -> int | None:
+    result = await ctx.db(
+        "record_question",
+        user_id=ctx.incoming.user_id,
+        chat_id=ctx.incoming.chat_id,
+        text=prepared.store_text,
+        language=ctx.lang,
+        intent=intent.intent if intent else None,
+        decision=decision,
+        entry_id=entry_id,
+        score=match.score if match else None,
+    )
+    return result.value if result.ok else None

@@ -1,0 +1,57 @@
+"""Which handler a turn goes to: button presses by their callback prefix, commands by name,
+everything else to the question flow."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.core import callbacks
+from bot.core.context import TurnContext
+from bot.core.handlers import clarify, feedback, forget, info_commands, language, question, start
+from bot.core.inputs import Prepared
+from bot.core.messages import Reply
+
+CommandHandler = Callable[[TurnContext], Awaitable[list[Reply]]]
+
+COMMANDS: dict[str, CommandHandler] = {
+    "start": start.handle,
+    "help": info_commands.help_,
+    "about": info_commands.about,
+    "privacy": info_commands.privacy,
+    "language": language.command,
+    "lang": language.command,
+    "bahasa": language.command,
+    "forget": forget.command,
+}
+
+
+async def route(ctx: TurnContext, prepared: Prepared, match_language: str | None) -> list[Reply]:
+    incoming = ctx.incoming
+    if incoming.callback_data is not None:
+        return await _callback(ctx, incoming.callback_data)
+    if incoming.command is not None:
+        handler = COMMANDS.get(incoming.command)
+        if handler is None:
+            return [Reply(ctx.t("unknown_command"))]
+        return await handler(ctx)
+    return await question.handle(ctx, prepared, match_language)
+
+
+async def _callback(ctx: TurnContext, data: str) -> list[Reply]:
+    parsed = callbacks.parse(data)
+    if parsed is None:
+        return [Reply(ctx.t("button_expired"))]
+    action, token, value = parsed.action, parsed.token, parsed.value
+    if action == "l":
+        return await language.on_button(ctx, value)
+    if action == "f":
+        return await forget.on_button(ctx, value)
+    if action == "p":
+        return await clarify.on_pick(ctx, token, value)
+    if action == "x":
+        return await clarify.on_none(ctx, token)
+    if action == "h":
+        return await feedback.on_helpful(ctx, token, value)
+    if action == "w":
+        return await feedback.on_not_what_i_asked(ctx, token, value)
+    return [Reply(ctx.t("button_expired"))]

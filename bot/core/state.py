@@ -1,0 +1,100 @@
+"""What the conversation remembers between turns, in memory, per chat.
+
+Only short-lived things live here (the question a "did you mean" list belongs to, a pending
+"talk to a human" request); anything that must survive a restart is in the database. Memory is
+bounded: old chats and old questions fall off, and their buttons then answer "please ask again".
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+MAX_CHATS = 20_000
+MAX_QUESTIONS_PER_CHAT = 12
+
+
+@dataclass
+class QuestionContext:
+    """One question a voter asked and what the bot has shown for it so far."""
+
+    token: str
+    text: str
+    language: str | None  # what the matcher was told the question is written in
+    question_id: int | None = None
+    shown: list[str] = field(default_factory=list)  # entry ids offered or answered already
+    answered: str | None = None  # the entry whose card was shown last
+    escalated: bool = False
+
+
+@dataclass
+class ChatMemory:
+    questions: OrderedDict[str, QuestionContext] = field(default_factory=OrderedDict)
+    next_token: int = 1
+    escalate_next: bool = False  # the voter asked for a human; their next claim goes to checkers
+
+    def remember(self, text: str, language: str | None, question_id: int | None) -> QuestionContext:
+        token = _base36(self.next_token)
+        self.next_token += 1
+        context = QuestionContext(token, text, language, question_id)
+        self.questions[token] = context
+        while len(self.questions) > MAX_QUESTIONS_PER_CHAT:
+            self.questions.popitem(last=False)
+        return context
+
+    def question(self, token: str | None) -> QuestionContext | None:
+        return self.questions.get(token) if token else None
+
+    def latest(self) -> QuestionContext | None:
+        return next(reversed(self.questions.values()), None) if self.questions else None
+
+
+@dataclass
+class VoterLanguage:
+    """The voter's languages as last read from or written to the database (a cache that also
+    keeps the conversation going in the right language while the database is down)."""
+
+    chosen: str | None = None
+    last: str | None = None
+
+
+class Memory:
+    """Every chat's ChatMemory and every voter's VoterLanguage; the least recently used go first."""
+
+    def __init__(self, max_chats: int = MAX_CHATS) -> None:
+        self.max_chats = max_chats
+        self._chats: OrderedDict[int, ChatMemory] = OrderedDict()
+        self._voters: OrderedDict[int, VoterLanguage] = OrderedDict()
+
+    def chat(self, chat_id: int) -> ChatMemory:
+        memory = self._chats.pop(chat_id, None) or ChatMemory()
+        self._chats[chat_id] = memory
+        while len(self._chats) > self.max_chats:
+            self._chats.popitem(last=False)
+        return memory
+
+    def voter(self, user_id: int) -> VoterLanguage | None:
+        found = self._voters.get(user_id)
+        if found is not None:
+            self._voters.move_to_end(user_id)
+        return found
+
+    def set_voter(self, user_id: int, value: VoterLanguage) -> None:
+        self._voters[user_id] = value
+        self._voters.move_to_end(user_id)
+        while len(self._voters) > self.max_chats:
+            self._voters.popitem(last=False)
+
+    def forget(self, user_id: int, chat_id: int) -> None:
+        self._voters.pop(user_id, None)
+        self._chats.pop(chat_id, None)
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out

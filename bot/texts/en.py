@@ -1,0 +1,171 @@
+"""Every user-facing string in English.
+
+Keys and {placeholders} must match th.py and ms.py exactly (tests/bot/test_texts.py checks).
+Values are Telegram-HTML: only <b>, <i> and <a href> are used, and placeholder values are
+escaped by the caller, so a literal "<" or "&" here must be written as &lt; or &amp;.
+"""
+
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)
+#: Added to the year when a date is shown (Thai dates use the Buddhist era).
+YEAR_OFFSET = 0
+DATE_FORMAT = "{day} {month} {year}"
+
+TEXTS: dict[str, str] = {
+    # -- /start, /help, /about, /privacy -------------------------------------------------------
+    "welcome": (
+        "👋 Hello! I check information about elections.\n\n"
+        "Send me a claim you saw (a message, a rumour, a forwarded post) or a question about "
+        "voting, in Thai, Malay or English. I'll show you what has been checked, with sources. "
+        "If I don't know yet, human fact-checkers will look at it and I'll message you back."
+    ),
+    "welcome_group": (
+        "👋 Hello! I check information about elections. Mention me or reply to a message with a "
+        "mention to check it. For anything else, message me privately."
+    ),
+    "choose_language": "Choose your language:",
+    "privacy_short": "🔒 I keep your questions to answer them. /privacy explains, /forget deletes.",
+    "help": (
+        "<b>How I work</b>\n"
+        "• Send me a claim or a question about an election, as text. Forwarded messages work too.\n"
+        "• I answer with a checked verdict and its sources, or ask which check you mean.\n"
+        "• If nothing matches, I pass your question to human fact-checkers and message you "
+        "when they answer.\n\n"
+        "<b>Commands</b>\n"
+        "/language – choose the language I reply in\n"
+        "/about – who runs this bot\n"
+        "/privacy – what I store and why\n"
+        "/forget – delete everything I stored about you\n"
+        "/help – this message"
+    ),
+    "about": (
+        "<b>About this bot</b>\n"
+        "An open-source election fact-check assistant for Thai, Malay and English speakers. "
+        "Its answers come from checks written by human fact-checkers, each with its sources. "
+        "What it cannot answer goes to those fact-checkers, not to a machine guess."
+    ),
+    "privacy": (
+        "<b>What I store and why</b>\n"
+        "• Your Telegram user and chat number, so I can message you the answer later.\n"
+        "• The questions you send, the language, and the answer I gave, so fact-checkers can "
+        "answer new questions and see what people are asking. Fact-checkers see the question "
+        "text, not your name.\n"
+        "• Your 👍 / 🤔 feedback, to improve the answers.\n\n"
+        "Questions are deleted after {days} days. /forget deletes everything about you now."
+    ),
+    # -- language --------------------------------------------------------------------------------
+    "language_set": "✅ I'll reply in English from now on.",
+    "language_unknown": "I can reply in Thai, Malay or English. Choose one:",
+    "lang_name_th": "Thai",
+    "lang_name_ms": "Malay",
+    "lang_name_en": "English",
+    "region_TH": "Thailand",
+    "region_MY": "Malaysia",
+    # -- the verdict card ------------------------------------------------------------------------
+    "verdict_true": "✅ TRUE",
+    "verdict_false": "❌ FALSE",
+    "verdict_misleading": "⚠️ MISLEADING",
+    "verdict_partly_true": "🌓 PARTLY TRUE",
+    "verdict_unproven": "❓ UNPROVEN",
+    "info_label": "ℹ️ ELECTION INFORMATION",
+    "card_claim": "<b>Claim checked:</b> {text}",
+    "card_question": "<b>Question:</b> {text}",
+    "card_language_note": "<i>(This answer is only available in {language}.)</i>",
+    "card_sources": "<b>Sources:</b>",
+    "card_date": "<i>Checked: {date}</i>",
+    "button_helpful": "👍 Helpful",
+    "button_not_what_i_asked": "🤔 Not what I asked",
+    # -- did you mean ----------------------------------------------------------------------------
+    "clarify_prompt": "I found a few checks that may match. Which one do you mean?",
+    "clarify_more": "Here are other checks that may match. Which one do you mean?",
+    "button_none": "None of these",
+    "button_expired": "That button is too old. Please send your question again.",
+    # -- escalation ------------------------------------------------------------------------------
+    "escalated_new": (
+        "🕵️ I don't have a checked answer for this yet, so I've passed it to our fact-checkers. "
+        "I'll message you here when they have an answer."
+    ),
+    "escalated_joined": (
+        "🕵️ Fact-checkers are already looking into this: {askers} people have asked. "
+        "I'll message you here when the answer is ready."
+    ),
+    "escalated_answered": (
+        "✅ Fact-checkers have already answered this. I'm sending you their answer now."
+    ),
+    "escalated_spooled": (
+        "⚠️ Something is wrong on our side right now, but your question is saved. It will reach "
+        "the fact-checkers as soon as the system is back, and I'll message you the answer."
+    ),
+    "escalate_lost": (
+        "⚠️ Sorry, something is wrong on our side and I could not save your question. "
+        "Please send it again in a few minutes."
+    ),
+    "human_intro": "🙋 A person will read this: I'm passing your message to our fact-checkers.",
+    "human_ask": (
+        "🙋 Sure. Write the claim or question you want a fact-checker to look at, and I'll pass "
+        "it on to them."
+    ),
+    # -- feedback --------------------------------------------------------------------------------
+    "feedback_thanks": "🙏 Thanks for the feedback!",
+    "feedback_sorry": (
+        "Sorry that didn't help. Tell me more about what you wanted to check, or tap "
+        "“Not what I asked” under the answer."
+    ),
+    # -- small talk ------------------------------------------------------------------------------
+    "greet": "👋 Hello! Send me a claim or a question about the election and I'll check it.",
+    "thanks": "You're welcome! Send me anything else you'd like checked.",
+    "goodbye": "👋 Goodbye! Remember to check before you share.",
+    "bot_challenge": (
+        "🤖 I'm a bot: an automated fact-check assistant. Human fact-checkers write the answers "
+        "and look at what I can't answer."
+    ),
+    "out_of_scope": (
+        "I only check information about elections. Send me a claim or a question about voting; "
+        "/help shows how."
+    ),
+    "too_short": (
+        "Could you tell me a bit more? Write the whole claim or question you want checked."
+    ),
+    # -- odd input -------------------------------------------------------------------------------
+    "empty": "Send me a claim or a question about the election, as text.",
+    "no_text": (
+        "🙂 I can only read text. Send me a claim or a question about the election in words."
+    ),
+    "url_only": (
+        "🔗 I can't open links. Please paste the text of the claim, or tell me in one sentence "
+        "what the link says."
+    ),
+    "truncated": "ℹ️ Your message was very long, so I checked only its first {chars} characters.",
+    "unknown_command": "I don't know that command. /help lists what I can do.",
+    # -- groups ----------------------------------------------------------------------------------
+    "group_unknown": (
+        "I can't confirm this from the checks I have. Message me privately and I'll pass it to "
+        "fact-checkers."
+    ),
+    "group_hint": (
+        "Mention me or reply to a message with a mention to check it. For anything else, "
+        "message me privately."
+    ),
+    "group_private_only": "Please use this in a private chat with me.",
+    # -- /forget ---------------------------------------------------------------------------------
+    "forget_confirm": (
+        "This deletes your questions, feedback and language choice from this bot. "
+        "Questions already being checked will no longer be answered to you. Continue?"
+    ),
+    "button_forget_yes": "🗑️ Yes, delete my data",
+    "button_cancel": "Cancel",
+    "forget_done": "🗑️ Done: I deleted {count} records about you.",
+    "forget_cancelled": "OK, nothing was deleted.",
+    "forget_failed": "⚠️ I couldn't delete your data just now. Please try /forget again later.",
+    # -- limits and errors -----------------------------------------------------------------------
+    "rate_limited_minute": (
+        "⏳ You're sending messages faster than I can check them. Please wait a minute and "
+        "send your question again."
+    ),
+    "rate_limited_day": (
+        "⏳ You've reached today's limit of messages. Please come back tomorrow."
+    ),
+    "error": "⚠️ Sorry, something went wrong on my side. Please try again in a moment.",
+}

@@ -1,0 +1,174 @@
+"""Semua teks yang dilihat pengguna, dalam Bahasa Melayu (Every user-facing string in Malay).
+
+Keys and {placeholders} must match en.py exactly (tests/bot/test_texts.py checks). Malaysian
+Malay, not Indonesian: the bot answers Indonesian in Malay too.
+"""
+
+MONTHS = (
+    "Januari", "Februari", "Mac", "April", "Mei", "Jun",
+    "Julai", "Ogos", "September", "Oktober", "November", "Disember",
+)
+YEAR_OFFSET = 0
+DATE_FORMAT = "{day} {month} {year}"
+
+TEXTS: dict[str, str] = {
+    # -- /start, /help, /about, /privacy -------------------------------------------------------
+    "welcome": (
+        "👋 Hai! Saya menyemak maklumat tentang pilihan raya.\n\n"
+        "Hantar dakwaan yang anda terima (mesej, khabar angin, hantaran yang dikongsi) atau soalan "
+        "tentang mengundi, dalam bahasa Melayu, Thai atau Inggeris. Saya akan tunjukkan hasil "
+        "semakan berserta sumbernya. Jika belum ada jawapan, pemeriksa fakta akan menelitinya "
+        "dan saya akan hantar jawapannya kepada anda."
+    ),
+    "welcome_group": (
+        "👋 Hai! Saya menyemak maklumat tentang pilihan raya. Tag saya atau balas mesej yang "
+        "ingin disemak sambil tag saya. Untuk perkara lain, hantar mesej peribadi kepada saya."
+    ),
+    "choose_language": "Pilih bahasa anda:",
+    "privacy_short": (
+        "🔒 Saya simpan soalan anda untuk menjawabnya. Lihat /privacy, padam dengan /forget."
+    ),
+    "help": (
+        "<b>Cara guna</b>\n"
+        "• Hantar dakwaan atau soalan tentang pilihan raya dalam bentuk teks. Mesej yang dikongsi "
+        "semula pun boleh.\n"
+        "• Saya akan jawab dengan keputusan semakan dan sumbernya, atau tanya semakan mana yang "
+        "anda maksudkan.\n"
+        "• Jika tiada yang sepadan, saya hantar soalan anda kepada pemeriksa fakta dan "
+        "maklumkan jawapannya kepada anda nanti.\n\n"
+        "<b>Arahan</b>\n"
+        "/language – pilih bahasa jawapan\n"
+        "/about – tentang bot ini\n"
+        "/privacy – data yang saya simpan dan sebabnya\n"
+        "/forget – padam semua data anda\n"
+        "/help – mesej ini"
+    ),
+    "about": (
+        "<b>Tentang bot ini</b>\n"
+        "Pembantu semakan fakta pilihan raya sumber terbuka untuk penutur Thai, Melayu dan "
+        "Inggeris. Jawapannya datang daripada semakan yang ditulis oleh pemeriksa fakta, "
+        "lengkap dengan sumber. Perkara yang tidak dapat dijawab dihantar kepada pemeriksa "
+        "fakta, bukan diteka oleh mesin."
+    ),
+    "privacy": (
+        "<b>Data yang saya simpan dan sebabnya</b>\n"
+        "• Nombor pengguna dan nombor sembang Telegram anda, supaya saya boleh hantar jawapan "
+        "kemudian.\n"
+        "• Soalan yang anda hantar, bahasanya dan jawapan yang saya beri, supaya pemeriksa "
+        "fakta dapat menjawab soalan baharu dan tahu apa yang ditanya orang. Pemeriksa fakta "
+        "hanya nampak teks soalan, bukan nama anda.\n"
+        "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n\n"
+        "Soalan dipadam selepas {days} hari. /forget memadam semua data anda serta-merta."
+    ),
+    # -- language --------------------------------------------------------------------------------
+    "language_set": "✅ Saya akan menjawab dalam bahasa Melayu mulai sekarang.",
+    "language_unknown": "Saya boleh menjawab dalam bahasa Thai, Melayu atau Inggeris. Pilih satu:",
+    "lang_name_th": "bahasa Thai",
+    "lang_name_ms": "bahasa Melayu",
+    "lang_name_en": "bahasa Inggeris",
+    "region_TH": "Thailand",
+    "region_MY": "Malaysia",
+    # -- the verdict card ------------------------------------------------------------------------
+    "verdict_true": "✅ BENAR",
+    "verdict_false": "❌ PALSU",
+    "verdict_misleading": "⚠️ MENGELIRUKAN",
+    "verdict_partly_true": "🌓 SEBAHAGIANNYA BENAR",
+    "verdict_unproven": "❓ BELUM DISAHKAN",
+    "info_label": "ℹ️ MAKLUMAT PILIHAN RAYA",
+    "card_claim": "<b>Dakwaan yang disemak:</b> {text}",
+    "card_question": "<b>Soalan:</b> {text}",
+    "card_language_note": "<i>(Jawapan ini hanya ada dalam {language}.)</i>",
+    "card_sources": "<b>Sumber:</b>",
+    "card_date": "<i>Disemak: {date}</i>",
+    "button_helpful": "👍 Membantu",
+    "button_not_what_i_asked": "🤔 Bukan ini soalan saya",
+    # -- did you mean ----------------------------------------------------------------------------
+    "clarify_prompt": "Saya jumpa beberapa semakan yang mungkin sepadan. Yang mana anda maksudkan?",
+    "clarify_more": "Ini semakan lain yang mungkin sepadan. Yang mana anda maksudkan?",
+    "button_none": "Bukan semua ini",
+    "button_expired": "Butang ini sudah lama. Sila hantar soalan anda sekali lagi.",
+    # -- escalation ------------------------------------------------------------------------------
+    "escalated_new": (
+        "🕵️ Belum ada jawapan yang disemak untuk perkara ini, jadi saya telah hantar kepada "
+        "pemeriksa fakta kami. Saya akan maklumkan di sini apabila jawapannya sedia."
+    ),
+    "escalated_joined": (
+        "🕵️ Pemeriksa fakta sedang menyemak perkara ini: {askers} orang telah bertanya. "
+        "Saya akan maklumkan di sini apabila jawapannya sedia."
+    ),
+    "escalated_answered": (
+        "✅ Pemeriksa fakta sudah menjawab perkara ini. Saya sedang menghantar jawapan mereka "
+        "kepada anda."
+    ),
+    "escalated_spooled": (
+        "⚠️ Sistem kami menghadapi masalah sekarang, tetapi soalan anda telah disimpan. Ia akan "
+        "sampai kepada pemeriksa fakta sebaik sahaja sistem pulih, dan saya akan hantar "
+        "jawapannya kepada anda."
+    ),
+    "escalate_lost": (
+        "⚠️ Maaf, sistem kami menghadapi masalah dan soalan anda tidak dapat disimpan. "
+        "Sila hantar semula dalam beberapa minit."
+    ),
+    "human_intro": (
+        "🙋 Mesej ini akan dibaca oleh manusia: saya hantar kepada pemeriksa fakta kami."
+    ),
+    "human_ask": (
+        "🙋 Baik. Tulis dakwaan atau soalan yang anda mahu pemeriksa fakta teliti, dan saya "
+        "akan hantar kepada mereka."
+    ),
+    # -- feedback --------------------------------------------------------------------------------
+    "feedback_thanks": "🙏 Terima kasih atas maklum balas anda!",
+    "feedback_sorry": (
+        "Maaf, jawapan itu tidak membantu. Ceritakan lagi apa yang anda mahu semak, atau tekan "
+        "“Bukan ini soalan saya” di bawah jawapan."
+    ),
+    # -- small talk ------------------------------------------------------------------------------
+    "greet": "👋 Hai! Hantar dakwaan atau soalan tentang pilihan raya dan saya akan menyemaknya.",
+    "thanks": "Sama-sama! Hantar lagi jika ada perkara lain yang mahu disemak.",
+    "goodbye": "👋 Jumpa lagi! Semak dahulu sebelum berkongsi.",
+    "bot_challenge": (
+        "🤖 Saya bot: pembantu semakan fakta automatik. Jawapan ditulis oleh pemeriksa fakta, "
+        "dan mereka juga meneliti perkara yang tidak dapat saya jawab."
+    ),
+    "out_of_scope": (
+        "Saya hanya menyemak maklumat tentang pilihan raya. Hantar dakwaan atau soalan tentang "
+        "mengundi; /help menunjukkan caranya."
+    ),
+    "too_short": "Boleh terangkan sedikit lagi? Tulis dakwaan atau soalan yang anda mahu disemak.",
+    # -- odd input -------------------------------------------------------------------------------
+    "empty": "Hantar dakwaan atau soalan tentang pilihan raya dalam bentuk teks.",
+    "no_text": "🙂 Saya hanya boleh membaca teks. Tulis dakwaan atau soalan tentang pilihan raya.",
+    "url_only": (
+        "🔗 Saya tidak dapat membuka pautan. Sila tampal teks dakwaan itu, atau terangkan dalam "
+        "satu ayat apa kandungan pautan tersebut."
+    ),
+    "truncated": "ℹ️ Mesej anda sangat panjang, jadi saya hanya menyemak {chars} aksara pertama.",
+    "unknown_command": "Saya tidak kenal arahan itu. /help menyenaraikan apa yang boleh saya buat.",
+    # -- groups ----------------------------------------------------------------------------------
+    "group_unknown": (
+        "Saya tidak dapat mengesahkan perkara ini daripada semakan yang ada. Hantar mesej "
+        "peribadi kepada saya dan saya akan serahkan kepada pemeriksa fakta."
+    ),
+    "group_hint": (
+        "Tag saya atau balas mesej yang ingin disemak sambil tag saya. Untuk perkara lain, "
+        "hantar mesej peribadi kepada saya."
+    ),
+    "group_private_only": "Sila gunakan ini dalam sembang peribadi dengan saya.",
+    # -- /forget ---------------------------------------------------------------------------------
+    "forget_confirm": (
+        "Ini akan memadam soalan, maklum balas dan pilihan bahasa anda daripada bot ini. "
+        "Soalan yang sedang disemak tidak akan dijawab kepada anda lagi. Teruskan?"
+    ),
+    "button_forget_yes": "🗑️ Ya, padam data saya",
+    "button_cancel": "Batal",
+    "forget_done": "🗑️ Selesai: saya telah memadam {count} rekod tentang anda.",
+    "forget_cancelled": "Baik, tiada apa yang dipadam.",
+    "forget_failed": "⚠️ Data anda tidak dapat dipadam sekarang. Sila cuba /forget lagi nanti.",
+    # -- limits and errors -----------------------------------------------------------------------
+    "rate_limited_minute": (
+        "⏳ Anda menghantar mesej lebih cepat daripada yang dapat saya semak. Sila tunggu seminit "
+        "dan hantar soalan anda semula."
+    ),
+    "rate_limited_day": "⏳ Anda telah mencapai had mesej hari ini. Sila kembali esok.",
+    "error": "⚠️ Maaf, berlaku masalah di pihak kami. Sila cuba lagi sebentar lagi.",
+}

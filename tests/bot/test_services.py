@@ -1,0 +1,32 @@
+"""The composition root: background work starts and stops cleanly; old questions are purged."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import update
+
+from bot.core import Incoming
+from bot.storage.models import Question
+
+
+async def test_start_and_close(make_services):
+    services = make_services()
+    await services.start(watch=True)
+    await asyncio.sleep(0.05)
+    replies = await services.conversation.handle(Incoming.from_text(1, 1, "/help"))
+    assert replies
+    await services.aclose()
+    assert services._tasks == []
+
+
+async def test_old_questions_are_purged(services, chat, db):
+    await chat.say("Can I vote by SMS or online?")
+    await chat.say("boleh undi guna sms ke?")
+    old = datetime.now(UTC) - timedelta(days=181)
+    with services.database.session() as session:
+        first = min(q.id for q in session.query(Question))
+        session.execute(update(Question).where(Question.id == first).values(created_at=old))
+    assert await services.purge_old_questions() == 1
+    assert db.count(Question) == 1
