@@ -1,0 +1,237 @@
+"""The one python-telegram-bot `Application` of the bot, and how it runs.
+
+`build_application` wires the services into PTB (handlers, rate limiter, Bot API URL, start and
+stop hooks); `run_telegram` is what `factcheck run` calls when TELEGRAM_TOKEN is set. Long polling
+is the default because it needs nothing but a token; webhook mode (WEBHOOK_URL) is for a server
+with a public HTTPS address, and always uses a secret token so only Telegram can post updates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.config import Settings
+from bot.core.batching import MessageBatcher
+from bot.telegram import handlers
+from bot.telegram.checkers import (
+    ANNOUNCE_SECONDS,
+    DESK_KEY,
+    TicketAnnouncer,
+    announce_tickets,
+    desk_for,
+    make_sender,
+)
+from bot.telegram.handlers import STATE_KEY, App, BotState, identity, make_deliver
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+#: Updates the bot asks Telegram for; nothing else is ever delivered (less traffic, less risk).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+#: Where the outbox dispatcher's stop event and task live in `application.bot_data`.
+OUTBOX_KEY = "outbox"
+#: How often the rate limiter retries a request Telegram answered with RetryAfter (429).
+RATE_LIMIT_RETRIES = 3
+
+#: The command menu, per Telegram interface language (None = everyone else: English).
+COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
+    None: {
+        "start": "Start and see what I can do",
+        "help": "How to use this bot",
+        "language": "Choose the language I reply in",
+        "about": "Who runs this bot",
+        "privacy": "What I store and why",
+        "forget": "Delete everything I stored about you",
+    },
+    "th": {
+        "start": "เริ่มต้นและดูว่าบอตทำอะไรได้",
+        "help": "วิธีใช้บอตนี้",
+        "language": "เลือกภาษาที่บอตใช้ตอบ",
+        "about": "ใครดูแลบอตนี้",
+        "privacy": "บอตเก็บข้อมูลอะไรและเพราะอะไร",
+        "forget": "ลบข้อมูลทั้งหมดของคุณ",
+    },
+    "ms": {
+        "start": "Mula dan lihat apa yang saya boleh buat",
+        "help": "Cara menggunakan bot ini",
+        "language": "Pilih bahasa balasan",
+        "about": "Siapa yang mengendalikan bot ini",
+        "privacy": "Apa yang disimpan dan mengapa",
+        "forget": "Padam semua data anda",
+    },
+}
+
+
+def api_base_url(url: str) -> str:
+    """PTB's `base_url` for a Bot API server URL.
+
+    Accepts what people write: the server root ("http://localhost:8081", as for Telegram's own
+    local Bot API server) or a URL that already ends in "/bot" (PTB's form); a "{token}"
+    placeholder is passed through.
+    """
+    url = url.rstrip("/")
+    if "{token}" in url or url.endswith("/bot"):
+        return url
+    return f"{url}/bot"
+
+
+def file_base_url(base: str) -> str:
+    """The file download URL that goes with a Bot API base URL (".../bot" → ".../file/bot")."""
+    head, sep, tail = base.rpartition("/bot")
+    return f"{head}/file/bot{tail}" if sep else base
+
+
+def build_application(settings: Settings, services: Services) -> App:
+    """The configured Application; nothing touches the network until it is run."""
+    if not settings.telegram_token:
+        raise ValueError("TELEGRAM_TOKEN is not set")
+    builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        # Voters must not wait for each other; the batcher keeps each voter's turns in order.
+        .concurrent_updates(True)
+        .post_init(_post_init)
+        .post_stop(_post_stop)
+        .post_shutdown(_post_shutdown)
+    )
+    if settings.telegram_api_url:
+        base = api_base_url(settings.telegram_api_url)
+        builder = builder.base_url(base).base_file_url(file_base_url(base))
+    application = builder.build()
+    state = BotState(
+        conversation=services.conversation,
+        batcher=MessageBatcher(make_deliver(application)),
+    )
+    application.bot_data[STATE_KEY] = state
+    application.bot_data["services"] = services
+    application.bot_data["settings"] = settings
+    desk = desk_for(services, settings.checkers_chat_id)
+    if desk is not None and settings.checkers_chat_id is not None:
+        application.bot_data[DESK_KEY] = desk
+        handlers.register(application, checkers_chat_id=settings.checkers_chat_id)
+        if application.job_queue is not None and services.escalation is not None:
+            application.job_queue.run_repeating(
+                announce_tickets,
+                interval=ANNOUNCE_SECONDS,
+                first=0,
+                chat_id=settings.checkers_chat_id,
+                data=TicketAnnouncer(services.escalation.tickets, desk),
+                name="announce-tickets",
+            )
+    else:
+        if settings.checkers_chat_id is not None:
+            log.warning(
+                "CHECKERS_CHAT_ID is set but escalation is unavailable (no database?): "
+                "the checkers' group is not served"
+            )
+        handlers.register(application)
+    return application
+
+
+async def set_commands(application: App) -> None:
+    """Fill Telegram's command menu in each language; a failure only costs the menu."""
+    for language, descriptions in COMMAND_DESCRIPTIONS.items():
+        commands = [BotCommand(name, text) for name, text in descriptions.items()]
+        try:
+            await application.bot.set_my_commands(commands, language_code=language)
+        except TelegramError as exc:
+            log.warning("could not set the command menu (%s): %s", language or "default", exc)
+
+
+async def _post_init(application: App) -> None:
+    state: BotState = application.bot_data[STATE_KEY]
+    state.me = identity(application.bot)
+    log.info("Telegram bot @%s (id %s) starting", state.me.username, state.me.id)
+    await set_commands(application)
+    services: Services = application.bot_data["services"]
+    # Train or load the intent model before the first update is taken, so the first voter does
+    # not wait for it (Telegram keeps updates queued meanwhile).
+    try:
+        await asyncio.to_thread(services.intents.warm_up)
+    except Exception:  # noqa: BLE001 - the first message will just be slower
+        log.warning("warming up the intent model failed; it loads on first use", exc_info=True)
+    # The services' background work: the knowledge watcher (hot reload of edited knowledge
+    # files) and the spool retry loop, on the Application's event loop.
+    await services.start(watch=True)
+    _start_outbox(application, services)
+
+
+def _start_outbox(application: App, services: Services) -> None:
+    """Deliver fact-checkers' answers to the voters who asked (bot/escalation/outbox.py)."""
+    escalation = services.escalation
+    if escalation is None:
+        return
+    dispatcher = escalation.make_dispatcher(make_sender(application.bot))
+    stop = asyncio.Event()
+    application.bot_data[OUTBOX_KEY] = (
+        stop,
+        asyncio.create_task(dispatcher.run(stop), name="outbox-dispatcher"),
+    )
+    log.info("delivering fact-checkers' answers to voters")
+
+
+async def _post_stop(application: App) -> None:
+    outbox = application.bot_data.pop(OUTBOX_KEY, None)
+    if outbox is not None:
+        stop, task = outbox
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=10)
+    # Questions still in the batcher's quiet period are answered while the bot can still send.
+    state: BotState = application.bot_data[STATE_KEY]
+    await state.batcher.drain()
+
+
+async def _post_shutdown(application: App) -> None:
+    await application.bot_data["services"].aclose()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The configured secret, or a fresh random one (setWebhook is called at every start)."""
+    if settings.webhook_secret:
+        return settings.webhook_secret
+    log.warning("WEBHOOK_SECRET is not set; using a random secret for this run")
+    return secrets.token_urlsafe(32)
+
+
+def run_telegram(settings: Settings) -> None:
+    """Run the bot until SIGINT/SIGTERM: webhook mode when WEBHOOK_URL is set, else polling."""
+    from bot.services import build_services
+
+    # httpx logs every Bot API request and APScheduler every job run at INFO (a line per long
+    # poll, two per ticket check): keep the log readable.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    services = build_services(settings)
+    application = build_application(settings, services)
+    if settings.webhook_url:
+        path = urlsplit(settings.webhook_url).path.lstrip("/")
+        log.info(
+            "webhook mode: listening on %s:%s/%s",
+            settings.webhook_listen,
+            settings.webhook_port,
+            path,
+        )
+        application.run_webhook(
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            url_path=path,
+            webhook_url=settings.webhook_url,
+            secret_token=webhook_secret(settings),
+            allowed_updates=ALLOWED_UPDATES,
+        )
+    else:
+        log.info("long-polling mode")
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
