@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     question_retention_days: int = Field(180, description="stored questions are purged after this")
     checkers_chat_id: int | None = Field(None, description="Telegram group where checkers work")
     checker_ids: str = Field("", description="comma-separated Telegram user ids of checkers")
+    digest_hour: int | None = Field(
+        None, ge=0, le=23, description="hour the checkers' daily digest is posted; none = off"
+    )
+    digest_timezone: str = Field("UTC", description="time zone of DIGEST_HOUR, e.g. Asia/Bangkok")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("log_level")
@@ -55,6 +59,17 @@ class Settings(BaseSettings):
         value = value.upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("digest_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use a name like Asia/Bangkok") from exc
         return value
 
     @field_validator("rate_limit_per_minute", "rate_limit_per_day", "question_retention_days")

@@ -14,6 +14,7 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -21,6 +22,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
 from bot.core.batching import MessageBatcher
+from bot.reports.digest import schedule_daily_digest, telegram_sender
 from bot.telegram import handlers
 from bot.telegram.checkers import (
     ANNOUNCE_SECONDS,
@@ -52,6 +54,7 @@ COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
         "language": "Choose the language I reply in",
         "about": "Who runs this bot",
         "privacy": "What I store and why",
+        "tips": "How to check a rumour before sharing it",
         "forget": "Delete everything I stored about you",
     },
     "th": {
@@ -60,6 +63,7 @@ COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
         "language": "เลือกภาษาที่บอตใช้ตอบ",
         "about": "ใครดูแลบอตนี้",
         "privacy": "บอตเก็บข้อมูลอะไรและเพราะอะไร",
+        "tips": "วิธีตรวจสอบข่าวลือก่อนแชร์",
         "forget": "ลบข้อมูลทั้งหมดของคุณ",
     },
     "ms": {
@@ -68,6 +72,7 @@ COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
         "language": "Pilih bahasa balasan",
         "about": "Siapa yang mengendalikan bot ini",
         "privacy": "Apa yang disimpan dan mengapa",
+        "tips": "Cara menyemak khabar angin sebelum berkongsi",
         "forget": "Padam semua data anda",
     },
 }
@@ -137,7 +142,28 @@ def build_application(settings: Settings, services: Services) -> App:
                 "the checkers' group is not served"
             )
         handlers.register(application)
+    _schedule_digest(application, settings, services)
     return application
+
+
+def _schedule_digest(application: App, settings: Settings, services: Services) -> None:
+    """Post the daily digest to the checkers' group at DIGEST_HOUR, when both are configured."""
+    if settings.digest_hour is None:
+        return
+    if settings.checkers_chat_id is None or services.database is None:
+        log.warning("DIGEST_HOUR is set but there is no CHECKERS_CHAT_ID or database: no digest")
+        return
+    if application.job_queue is None:  # pragma: no cover - job-queue is a declared extra
+        log.warning("DIGEST_HOUR is set but the job queue is unavailable: no digest")
+        return
+    schedule_daily_digest(
+        application.job_queue,
+        hour=settings.digest_hour,
+        database=services.database,
+        knowledge=lambda: services.store.current,
+        send=telegram_sender(application.bot, settings.checkers_chat_id),
+        timezone=ZoneInfo(settings.digest_timezone),
+    )
 
 
 async def set_commands(application: App) -> None:

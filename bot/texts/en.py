@@ -37,6 +37,7 @@ TEXTS: dict[str, str] = {
         "/language – choose the language I reply in\n"
         "/about – who runs this bot\n"
         "/privacy – what I store and why\n"
+        "/tips – how to check a rumour before sharing it\n"
         "/forget – delete everything I stored about you\n"
         "/help – this message"
     ),

@@ -40,6 +40,7 @@ TEXTS: dict[str, str] = {
         "/language – pilih bahasa jawapan\n"
         "/about – tentang bot ini\n"
         "/privacy – data yang saya simpan dan sebabnya\n"
+        "/tips – cara menyemak khabar angin sebelum berkongsi\n"
         "/forget – padam semua data anda\n"
         "/help – mesej ini"
     ),

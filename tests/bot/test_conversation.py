@@ -444,3 +444,13 @@ async def test_start_deep_link_sets_the_language(chat, db):
     assert voter.chosen_language == "th"
     replies = await chat.say("/start whatever")  # an unknown payload changes nothing
     assert replies[0].text.startswith(t("th", "welcome"))
+
+
+@pytest.mark.parametrize("lang", ["th", "ms", "en"])
+async def test_tips_command_gives_advice_in_the_chosen_language(chat, db, lang):
+    from bot.reports.tips import tips_text
+
+    await chat.say(f"/language {lang}")
+    replies = await chat.say("/tips")
+    assert [r.text for r in replies] == [tips_text(lang)]
+    assert db.count(Ticket) == 0

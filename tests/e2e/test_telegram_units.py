@@ -184,3 +184,24 @@ def test_ticket_announcer_posts_new_tickets_and_milestones_only() -> None:
     (milestone,) = announcer.poll()
     assert "#1" in milestone.text and "10" in milestone.text
     assert announcer.poll() == []
+
+
+def test_daily_digest_is_scheduled_only_when_configured(tmp_path) -> None:
+    """DIGEST_HOUR with a checkers' group puts one daily job on PTB's real JobQueue."""
+    from types import SimpleNamespace
+
+    from telegram.ext import ApplicationBuilder
+
+    from bot.config import Settings
+    from bot.reports.digest import DIGEST_JOB_NAME
+    from bot.storage import Database
+    from bot.telegram.app import _schedule_digest
+
+    database = Database(f"sqlite:///{tmp_path / 'digest.db'}")
+    services = SimpleNamespace(database=database, store=SimpleNamespace(current=None))
+    for hour, chat, expected in ((7, -100, 1), (None, -100, 0), (7, None, 0)):
+        application = ApplicationBuilder().token("1:TEST").build()
+        settings = Settings(digest_hour=hour, checkers_chat_id=chat, digest_timezone="Asia/Bangkok")
+        _schedule_digest(application, settings, services)  # type: ignore[arg-type]
+        jobs = application.job_queue.get_jobs_by_name(DIGEST_JOB_NAME)
+        assert len(jobs) == expected

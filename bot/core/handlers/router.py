@@ -18,6 +18,7 @@ COMMANDS: dict[str, CommandHandler] = {
     "help": info_commands.help_,
     "about": info_commands.about,
     "privacy": info_commands.privacy,
+    "tips": info_commands.tips,
     "language": language.command,
     "lang": language.command,
     "bahasa": language.command,
