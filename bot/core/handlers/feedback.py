@@ -14,11 +14,16 @@ from bot.core.context import TurnContext
 from bot.core.handlers.clarify import offer
 from bot.core.handlers.escalation import escalate
 from bot.core.messages import Reply
+from bot.core.state import QuestionContext
 
 log = logging.getLogger(__name__)
 
 
-async def on_helpful(ctx: TurnContext, token: str | None, digest: str | None) -> list[Reply]:
+async def _record(
+    ctx: TurnContext, token: str | None, digest: str | None, *, helpful: bool
+) -> QuestionContext | None:
+    """Store the voter's feedback on the entry the button was attached to; return the question
+    the card answered (None once the bot has forgotten it, e.g. after a restart)."""
     entry = ctx.entry_by_hash(digest)
     question = ctx.chat.question(token)
     if entry is not None:
@@ -26,25 +31,22 @@ async def on_helpful(ctx: TurnContext, token: str | None, digest: str | None) ->
             "record_feedback",
             user_id=ctx.incoming.user_id,
             entry_id=entry.id,
-            helpful=True,
+            helpful=helpful,
             question_id=question.question_id if question else None,
         )
+    return question
+
+
+async def on_helpful(ctx: TurnContext, token: str | None, digest: str | None) -> list[Reply]:
+    await _record(ctx, token, digest, helpful=True)
     return [Reply(ctx.t("feedback_thanks"))]
 
 
 async def on_not_what_i_asked(
     ctx: TurnContext, token: str | None, digest: str | None
 ) -> list[Reply]:
+    question = await _record(ctx, token, digest, helpful=False)
     entry = ctx.entry_by_hash(digest)
-    question = ctx.chat.question(token)
-    if entry is not None:
-        await ctx.db(
-            "record_feedback",
-            user_id=ctx.incoming.user_id,
-            entry_id=entry.id,
-            helpful=False,
-            question_id=question.question_id if question else None,
-        )
     if question is None:
         return [Reply(ctx.t("button_expired"))]
     exclude = set(question.shown)
