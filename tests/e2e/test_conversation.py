@@ -62,7 +62,7 @@ def test_start_greets_and_offers_languages(e2e) -> None:
     menus = e2e.bridge.calls_of("setMyCommands")
     assert {c.params.get("language_code") for c in menus} >= {None, "th", "ms"}
     names = [command["command"] for command in menus[0].params["commands"]]
-    assert names == ["start", "help", "language", "about", "privacy", "forget"]
+    assert names == ["start", "help", "language", "about", "privacy", "tips", "forget"]
 
 
 @pytest.mark.parametrize("lang", ["en", "th", "ms"])
