@@ -10,6 +10,8 @@ circuit breaking), which keeps this part easy to test against a real server.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -92,32 +94,32 @@ class RasaClient:
         import asyncio
 
         client = self._async_client(asyncio.get_running_loop())
-        try:
+        with self._transport_errors():
             # wait_for bounds the total: httpx's timeout is per read, so a server dripping bytes
             # could otherwise hold a voter's message for much longer than `timeout`.
             response = await asyncio.wait_for(
                 client.post(self.parse_url, json={"text": text}), timeout=self.timeout
             )
+        return _decode(response)
+
+    def parse_sync(self, text: str) -> IntentResult:
+        if self._sync is None:
+            self._sync = httpx.Client(timeout=self.timeout)
+        with self._transport_errors():
+            response = self._sync.post(self.parse_url, json={"text": text})
+        return _decode(response)
+
+    @contextmanager
+    def _transport_errors(self) -> Iterator[None]:
+        """Turn a failed request into the RasaError reason the fallback is counted by."""
+        try:
+            yield
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise RasaError("timeout", f"no answer within {self.timeout}s") from exc
         except httpx.ConnectError as exc:
             raise RasaError("connect", str(exc)[:200]) from exc
         except httpx.HTTPError as exc:
             raise RasaError("http", f"{type(exc).__name__}: {exc}"[:200]) from exc
-        return _decode(response)
-
-    def parse_sync(self, text: str) -> IntentResult:
-        if self._sync is None:
-            self._sync = httpx.Client(timeout=self.timeout)
-        try:
-            response = self._sync.post(self.parse_url, json={"text": text})
-        except httpx.TimeoutException as exc:
-            raise RasaError("timeout", f"no answer within {self.timeout}s") from exc
-        except httpx.ConnectError as exc:
-            raise RasaError("connect", str(exc)[:200]) from exc
-        except httpx.HTTPError as exc:
-            raise RasaError("http", f"{type(exc).__name__}: {exc}"[:200]) from exc
-        return _decode(response)
 
     def _async_client(self, loop: object) -> httpx.AsyncClient:
         # An AsyncClient's pool belongs to the event loop that opened it; tests and CLI commands
