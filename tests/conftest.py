@@ -3,16 +3,24 @@
 `database` runs a test once on SQLite and once on PostgreSQL. PostgreSQL comes from
 DATABASE_TEST_URL (scripts/test.sh sets it when a server answers on 127.0.0.1:5432); without it
 the PostgreSQL half is skipped with a message saying how to enable it.
+
+The server is shared (a developer's, or CI's on this machine), and two test runs at once must not
+drop each other's tables, so each run works in a database of its own, created on that server
+for the session and dropped at its end (`postgres_url`). Where the user may not create
+databases, the named database itself is used, as before.
 """
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.storage import Database
 from bot.storage.models import Base
@@ -28,15 +36,42 @@ def _reset_postgres(db: Database) -> None:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A PostgreSQL database for this test run only (None without DATABASE_TEST_URL)."""
+    given = os.environ.get("DATABASE_TEST_URL")
+    if not given:
+        yield None
+        return
+    name = f"factcheck_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(given, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except SQLAlchemyError:
+        admin.dispose()
+        yield given  # no CREATEDB right: share the named database
+        return
+    try:
+        yield make_url(given).set(database=name).render_as_string(hide_password=False)
+    finally:
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+def database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_url: str | None
+) -> Iterator[Database]:
     if request.param == "sqlite":
         db = Database(f"sqlite:///{tmp_path / 'test.db'}")
     else:
-        url = os.environ.get("DATABASE_TEST_URL")
-        if not url:
+        if not postgres_url:
             pytest.skip("no PostgreSQL: set DATABASE_TEST_URL=postgresql+psycopg://user@host/db")
-        db = Database(url)
+        db = Database(postgres_url)
         _reset_postgres(db)
     db.migrate()
     yield db
