@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.cli.kb import add_knowledge_argument, default_knowledge_dir
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
@@ -26,13 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "3)}. Exits 1 without reading input if the knowledge directory is invalid."
         ),
     )
-    parser.add_argument(
-        "--knowledge",
-        metavar="DIR",
-        type=Path,
-        default=None,
-        help="knowledge directory (default: the bundled knowledge/base)",
-    )
+    add_knowledge_argument(parser)
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
@@ -45,11 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from bot.cli.jsonlines import serve
-    from bot.config import BUNDLED_KNOWLEDGE, get_settings
+    from bot.config import get_settings
     from knowledge.loader import KnowledgeInvalid, load_directory
     from knowledge.matcher import build_matcher
 
-    directory = args.knowledge or BUNDLED_KNOWLEDGE
+    directory = args.knowledge or default_knowledge_dir()
     try:
         knowledge = load_directory(directory)
     except KnowledgeInvalid as exc:

@@ -12,6 +12,8 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from bot.cli.kb import add_knowledge_argument, default_knowledge_dir
+
 
 def _span(value: str) -> timedelta:
     from bot.reports.period import parse_span
@@ -62,12 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="end of the period (ISO 8601; default now; without a zone, UTC)",
     )
     trends.add_argument("--database", metavar="URL", help="SQLAlchemy URL (default DATABASE_URL)")
-    trends.add_argument(
-        "--knowledge",
-        type=Path,
-        metavar="DIR",
-        help="knowledge directory for entry texts (default KNOWLEDGE_DIR)",
-    )
+    add_knowledge_argument(trends)
     trends.set_defaults(handler=run_trends)
 
 
@@ -81,7 +78,7 @@ def run_trends(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     try:
-        knowledge = load_directory(args.knowledge or settings.knowledge_dir)
+        knowledge = load_directory(args.knowledge or default_knowledge_dir())
     except KnowledgeInvalid as error:
         print(f"warning: knowledge not loaded, entry texts left out: {error}", file=sys.stderr)
         knowledge = None

@@ -75,3 +75,26 @@ def test_help_describes_the_protocol(tmp_path: Path) -> None:
     proc = run(["match", "--help"], "", tmp_path)
     assert proc.returncode == 0
     assert "--knowledge" in proc.stdout and "candidates" in proc.stdout
+
+
+def test_match_reads_knowledge_dir_like_every_other_command(tmp_path: Path) -> None:
+    """Without --knowledge, `factcheck match` reads KNOWLEDGE_DIR, as `kb`, `report` and the bot
+    do, so an operator checking their deployment sees the knowledge the bot serves."""
+    env = {
+        **os.environ,
+        "CACHE_DIR": str(tmp_path),
+        "OMP_NUM_THREADS": "1",
+        "KNOWLEDGE_DIR": str(KB_SMALL),
+    }
+    proc = subprocess.run(
+        [factcheck(), "match"],
+        input="When was advance voting for Thailand's 2023 election?\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (result,) = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert result["candidates"], result
+    assert all(c["id"].startswith("small-") for c in result["candidates"])
