@@ -3,6 +3,11 @@
 For trying the bot without a Telegram token, for curators checking how an entry reads, and for
 tests (it works with piped standard input). Replies are printed as plain text; the buttons under
 a reply are numbered, and typing a number presses that button. /commands work as on Telegram.
+
+The terminal is also the channel for fact-checkers' answers: when an operator answers a ticket
+(`factcheck tickets answer` in another terminal), the outbox delivers the notification here, as
+Telegram would, so the whole loop can be tried without a token. Notifications for other voters
+of the same database (another `--user-id`) are printed too, headed with their chat.
 """
 
 from __future__ import annotations
@@ -11,15 +16,19 @@ import asyncio
 import html
 import re
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.core.conversation import Conversation
 from bot.core.messages import Button, Incoming, Reply
+
+if TYPE_CHECKING:
+    from bot.escalation.wiring import Escalation
 
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
 _BOLD = re.compile(r"</?b>", re.IGNORECASE)
 _TAG = re.compile(r"<[^<>]+>")
 QUIT = frozenset({"/quit", "/exit"})
+ButtonRows = tuple[tuple[Button, ...], ...]
 
 
 def to_plain(text: str, *, ansi: bool = False) -> str:
@@ -98,6 +107,12 @@ class ConsoleChat:
             self._write("\n")
         self.out.flush()
 
+    async def deliver(self, chat_id: int, text: str, buttons: ButtonRows) -> None:
+        """The outbox's `send` for this terminal: print a notification like a reply."""
+        if chat_id != self.chat_id:
+            self._write(f"(to chat {chat_id})\n")
+        self.show([Reply(text, buttons=tuple(tuple(row) for row in buttons))])
+
     def _write(self, text: str) -> None:
         self.out.write(text)
 
@@ -109,8 +124,10 @@ async def run_console(
     *,
     user_id: int = 1,
     language_code: str | None = None,
+    escalation: Escalation | None = None,
 ) -> int:
-    """Chat until end of input or /quit. Prompts only when a person is typing."""
+    """Chat until end of input or /quit. Prompts only when a person is typing. With
+    `escalation`, fact-checkers' answers are delivered to this terminal while it runs."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty() and stdout.isatty()
@@ -119,6 +136,28 @@ async def run_console(
     )
     if interactive:
         stdout.write("Local chat with the fact-check bot. Type /start, a question, or /quit.\n\n")
+    stop = asyncio.Event()
+    delivering: asyncio.Task[None] | None = None
+    if escalation is not None:
+
+        async def deliver(chat_id: int, text: str, buttons: ButtonRows) -> None:
+            if interactive:
+                stdout.write("\n")
+            await chat.deliver(chat_id, text, buttons)
+            if interactive:
+                stdout.write("> ")
+                stdout.flush()
+
+        delivering = asyncio.create_task(escalation.make_dispatcher(deliver).run(stop))
+    try:
+        return await _read_loop(chat, stdin, stdout, interactive)
+    finally:
+        stop.set()
+        if delivering is not None:
+            await delivering
+
+
+async def _read_loop(chat: ConsoleChat, stdin: TextIO, stdout: TextIO, interactive: bool) -> int:
     while True:
         if interactive:
             stdout.write("> ")

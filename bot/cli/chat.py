@@ -58,6 +58,7 @@ async def _chat(settings: object, args: argparse.Namespace) -> int:
             services.conversation,
             user_id=getattr(args, "user_id", 1),
             language_code=getattr(args, "language_code", None),
+            escalation=services.escalation,
         )
     finally:
         await services.aclose()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import queue
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +76,59 @@ def test_help_is_quick_and_lists_options(command):
     )
     assert result.returncode == 0
     assert "--knowledge" in result.stdout
+
+
+def test_an_answer_given_from_another_terminal_reaches_the_local_chat(tmp_path):
+    """The whole escalation loop without Telegram: the voter's question escalates in the local
+    chat, an operator answers the ticket with `factcheck tickets answer` in another process,
+    and the notification appears in the still-open chat."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_TOKEN"}
+    env["TELEGRAM_TOKEN"] = ""
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'chat.db'}"
+    chat = subprocess.Popen(
+        [*COMMAND, "chat", "--knowledge", str(ROOT / "tests/data/kb-small"),
+         "--spool", str(tmp_path / "spool.jsonl")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        text=True, cwd=ROOT, env=env,
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(x) for x in chat.stdout], daemon=True).start()
+
+    def read_until(needle: str, timeout: float = 120.0) -> str:
+        seen = ""
+        deadline = time.monotonic() + timeout
+        while needle not in seen:
+            try:
+                seen += lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            except queue.Empty:
+                pytest.fail(f"no {needle!r} in the chat; it printed:\n{seen}")
+        return seen
+
+    def operator(*args: str) -> str:
+        done = subprocess.run(
+            [*COMMAND, *args], capture_output=True, text=True, timeout=300, cwd=ROOT, env=env
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    try:
+        assert chat.stdin is not None
+        chat.stdin.write(
+            "/language en\n"
+            "someone said the election commission pays every voter 500 baht after voting\n"
+        )
+        chat.stdin.flush()
+        read_until("fact-checkers")
+        operator("checkers", "add", "4242", "--name", "operator")
+        (ticket,) = operator("tickets", "list", "--json").splitlines()
+        operator(
+            "tickets", "answer", str(json.loads(ticket)["id"]), "--verdict", "false",
+            "--explanation-en", "The commission pays voters nothing.",
+            "--source", "https://example.org/ect-payment", "--as", "4242",
+        )
+        notification = read_until("The commission pays voters nothing.")
+        assert "example.org/ect-payment" in notification + read_until("example.org/ect-payment")
+    finally:
+        if chat.stdin is not None:
+            chat.stdin.close()
+        assert chat.wait(timeout=60) == 0
