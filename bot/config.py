@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,20 @@ class Settings(BaseSettings):
     )
     digest_timezone: str = Field("UTC", description="time zone of DIGEST_HOUR, e.g. Asia/Bangkok")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    health_port: int = Field(
+        8080, ge=0, le=65535, description="port of GET /healthz and GET /metrics; 0 = off"
+    )
+    health_listen: str = Field(
+        "127.0.0.1", description="address the health server listens on (0.0.0.0 in a container)"
+    )
+    bot_role: Literal["all", "notifier"] = Field(
+        "all",
+        description="all: the whole bot (exactly one process per token); notifier: only "
+        "delivers fact-checkers' answers from the outbox (any number, next to one 'all')",
+    )
+    outbox_rate_per_second: int = Field(
+        30, ge=1, description="notifications this process sends per second at most"
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -24,6 +24,7 @@ from bot.core.inputs import Prepared, prepare
 from bot.core.messages import Incoming, Reply
 from bot.core.split import TELEGRAM_LIMIT, split_reply
 from bot.core.state import VoterLanguage
+from bot.monitoring import metrics
 from bot.texts import t
 from nlu.langid import LanguageGuess, detect_language
 from nlu.reply_language import REPLY_LANGUAGES, choose_reply_language
@@ -44,11 +45,16 @@ class Conversation:
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """The replies to one incoming message or button press (possibly none)."""
-        try:
-            replies = await self._handle(incoming)
-        except Exception:  # noqa: BLE001 - never crash, never drop the voter's question
-            log.exception("handling a message from chat %s failed", incoming.chat_id)
-            replies = self._on_failure(incoming)
+        kind = (
+            "button" if incoming.callback_data is not None
+            else "command" if incoming.command is not None else "message"
+        )
+        with metrics.REPLY_SECONDS.time(kind):  # what the voter waits for, per process
+            try:
+                replies = await self._handle(incoming)
+            except Exception:  # noqa: BLE001 - never crash, never drop the voter's question
+                log.exception("handling a message from chat %s failed", incoming.chat_id)
+                replies = self._on_failure(incoming)
         out: list[Reply] = []
         for reply in replies:
             out.extend(split_reply(reply, self.message_limit))

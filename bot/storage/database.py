@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: PostgreSQL advisory lock key held while migrating (any constant unique to this application).
+MIGRATION_LOCK = 7_202_511_090
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -52,6 +54,12 @@ class Database:
         config.set_main_option("script_location", str(MIGRATIONS))
         config.attributes["connection_url"] = self.url
         with self.engine.begin() as connection:
+            if self.engine.dialect.name == "postgresql":
+                # Several processes may start at once (a bot and a notifier, a scaled service):
+                # one migrates while the others wait here, then find the schema at head. The
+                # lock is released when this transaction ends (SQLite has one writer anyway).
+                lock = text("SELECT pg_advisory_xact_lock(:key)")
+                connection.execute(lock, {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
 

@@ -22,6 +22,9 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.config import Settings
 from bot.core.batching import MessageBatcher
+from bot.escalation.ratelimit import Limits
+from bot.monitoring.health import Monitor
+from bot.monitoring.server import start_health_server
 from bot.reports.digest import schedule_daily_digest, telegram_sender
 from bot.telegram import handlers
 from bot.telegram.checkers import (
@@ -43,6 +46,8 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Where the outbox dispatcher's stop event and task live in `application.bot_data`.
 OUTBOX_KEY = "outbox"
+#: Where the health server (GET /healthz, GET /metrics) lives in `application.bot_data`.
+HEALTH_KEY = "health_server"
 #: How often the rate limiter retries a request Telegram answered with RetryAfter (429).
 RATE_LIMIT_RETRIES = 3
 
@@ -177,6 +182,14 @@ async def set_commands(application: App) -> None:
 
 
 async def _post_init(application: App) -> None:
+    # First, so that /healthz answers (and tells the orchestrator the bot is alive) while the
+    # models below load.
+    settings: Settings = application.bot_data["settings"]
+    application.bot_data[HEALTH_KEY] = await start_health_server(
+        Monitor.for_services(application.bot_data["services"], role=settings.bot_role),
+        settings.health_listen,
+        settings.health_port,
+    )
     state: BotState = application.bot_data[STATE_KEY]
     state.me = identity(application.bot)
     log.info("Telegram bot @%s (id %s) starting", state.me.username, state.me.id)
@@ -191,15 +204,18 @@ async def _post_init(application: App) -> None:
     # The services' background work: the knowledge watcher (hot reload of edited knowledge
     # files) and the spool retry loop, on the Application's event loop.
     await services.start(watch=True)
-    _start_outbox(application, services)
+    _start_outbox(application, services, settings)
 
 
-def _start_outbox(application: App, services: Services) -> None:
+def _start_outbox(application: App, services: Services, settings: Settings) -> None:
     """Deliver fact-checkers' answers to the voters who asked (bot/escalation/outbox.py)."""
     escalation = services.escalation
     if escalation is None:
         return
-    dispatcher = escalation.make_dispatcher(make_sender(application.bot))
+    dispatcher = escalation.make_dispatcher(
+        make_sender(application.bot),
+        limits=Limits(per_second=settings.outbox_rate_per_second),
+    )
     stop = asyncio.Event()
     application.bot_data[OUTBOX_KEY] = (
         stop,
@@ -221,6 +237,9 @@ async def _post_stop(application: App) -> None:
 
 
 async def _post_shutdown(application: App) -> None:
+    health = application.bot_data.pop(HEALTH_KEY, None)
+    if health is not None:
+        await health.close()
     await application.bot_data["services"].aclose()
 
 

@@ -223,6 +223,8 @@ class BotProcess:
                 "CHECKER_IDS": str(CHECKER_ID),
                 "LOG_LEVEL": "INFO",
                 "PYTHONUNBUFFERED": "1",
+                # Each bot's own /healthz and /metrics port: two bots run at once in a test run.
+                "HEALTH_PORT": str(free_port()),
             }
         )
         if mode == "webhook":

@@ -22,6 +22,7 @@ from bot.core.handlers.clarify import offer
 from bot.core.handlers.escalation import escalate
 from bot.core.inputs import MATCH_CHARS, Prepared
 from bot.core.messages import Reply
+from bot.monitoring import metrics
 from knowledge.matcher import MatchResult
 from nlu.intents import IntentResult
 
@@ -142,6 +143,8 @@ async def _record(
     decision: str,
     entry_id: str | None,
 ) -> int | None:
+    # Counted here, where every decided question passes, whether or not the database stores it.
+    metrics.record_question(ctx.lang, decision)
     result = await ctx.db(
         "record_question",
         user_id=ctx.incoming.user_id,
