@@ -23,6 +23,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     listing = sub.add_parser("list", help="open tickets, the most asked first")
     listing.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.add_argument(
+        "--include-held", action="store_true",
+        help="also tickets held for a few minutes while their voter says whether they are "
+        "another ticket's claim (left out by default, as in the checkers' /queue)",
+    )
     listing.set_defaults(handler=run_list)
 
     show = sub.add_parser("show", help="one ticket: claim, languages, askers, answer, history")
@@ -105,7 +110,9 @@ def _json(value: Any) -> str:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    tickets = _service().list_open(limit=args.limit)
+    tickets = _service().list_open(
+        limit=args.limit, include_held=getattr(args, "include_held", False)
+    )
     for t in tickets:
         if args.json:
             print(_json({"id": t.id, "status": t.status, "askers": t.askers,

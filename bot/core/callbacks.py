@@ -4,7 +4,10 @@ Entry ids can be long ("th-2023-advance-voting-date-and-registration-deadline"),
 an 8-character hash of the id, resolved against the knowledge being served. Hashes (rather than a
 server-side table) keep a card's buttons working after a restart. What cannot be hashed (the
 voter's original question, for "none of these" and "not what I asked") lives in the chat's
-short-term memory under a small token; an unknown token answers "please ask again".
+short-term memory under a small token; an unknown token answers "please ask again". The answer to
+"is your question one of the claims being checked?" carries ticket numbers instead: the voter's
+question is already stored as its own ticket, so that choice needs no memory at all and still
+works after a restart.
 
 Formats (ASCII, ":"-separated):
     l:<lang>              choose a reply language
@@ -13,6 +16,8 @@ Formats (ASCII, ":"-separated):
     h:<token>:<hash>      feedback: helpful
     w:<token>:<hash>      feedback: not what I asked
     f:y / f:n             /forget confirmed / cancelled
+    j:<own>:<ticket>      yes, my question (ticket <own>) is the claim of open ticket <ticket>
+    k:<own>               no, something else: my question (ticket <own>) is checked on its own
 """
 
 from __future__ import annotations
@@ -63,7 +68,16 @@ def parse(data: str) -> Callback | None:
         return Callback(action, token=parts[1])
     if action in ("p", "h", "w") and len(parts) == 3:
         return Callback(action, token=parts[1], value=parts[2])
+    if action == "j" and len(parts) == 3 and _number(parts[1]) and _number(parts[2]):
+        return Callback(action, token=parts[1], value=parts[2])
+    if action == "k" and len(parts) == 2 and _number(parts[1]):
+        return Callback(action, token=parts[1])
     return None
+
+
+def _number(text: str) -> bool:
+    """A ticket number as this bot writes it (ASCII digits; not "๑๒", which int() accepts)."""
+    return text.isascii() and text.isdigit() and len(text) <= 18
 
 
 def language(lang: str) -> str:
@@ -88,3 +102,11 @@ def not_what_i_asked(token: str, entry_id: str) -> str:
 
 def forget(confirm: bool) -> str:
     return "f:y" if confirm else "f:n"
+
+
+def same_ticket(own_ticket_id: int, ticket_id: int) -> str:
+    return f"j:{own_ticket_id}:{ticket_id}"
+
+
+def other_ticket(own_ticket_id: int) -> str:
+    return f"k:{own_ticket_id}"

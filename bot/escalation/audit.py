@@ -14,6 +14,9 @@ from bot.storage.models import AuditLog
 
 #: actor_id of actions taken at the command line by whoever operates the database.
 OPERATOR = 0
+#: actor_id of a voter's own choice (their question is an open ticket's claim, so their ticket
+#: was merged into it). Never the voter's id: audit rows never name voters.
+VOTER = -1
 
 
 def record(

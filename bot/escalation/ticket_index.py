@@ -5,7 +5,10 @@ was cancelled?" arriving after "ADVANCE VOTING CANCELLED BY EC!!". Open tickets 
 knowledge entries (the claim as `text` in its language, the claims of tickets merged into it as
 `variants`) and the same matcher that answers voters decides: only a confident `answer` joins a
 ticket. A wrong join would send a voter the answer to a claim they did not ask about, so anything
-less than that opens a ticket of its own (checkers can still merge it with /dup).
+less than that opens a ticket of its own. When open tickets are plausible but not sure (the usual
+case for a translated or loosely reworded claim), `lookup` also names them as `offers`, so the
+voter can be asked whether their question is one of those claims (bot.core.handlers.ticket_choice)
+rather than guessed for.
 
 The index is built on first use and rebuilt only when the set of open tickets changed, through
 `Matcher.updated`, which re-embeds only the new tickets' texts. One query per lookup tells whether
@@ -17,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from types import MappingProxyType
 
 from sqlalchemy import select
@@ -30,6 +34,18 @@ log = logging.getLogger(__name__)
 
 MatcherFactory = Callable[[Sequence[Entry]], object]
 PREFIX = "ticket-"
+#: At most this many open tickets are offered to a voter ("is your question one of these?").
+MAX_OFFERS = 3
+
+
+@dataclass(frozen=True)
+class TicketLookup:
+    """What the open tickets say about a question: `join` is the ticket it is confidently
+    about (None if none); `offers` are the open tickets it may be about, best first, when there
+    is no confident one (what the voter is asked to confirm)."""
+
+    join: int | None = None
+    offers: tuple[int, ...] = ()
 
 
 def ticket_entry_id(ticket_id: int) -> str:
@@ -104,6 +120,7 @@ class OpenTicketIndex:
         self._factory = factory
         self._base = base
         self._matcher: object | None = None
+        self._open_ids: frozenset[str] = frozenset()
         self._built_on: object | None = None
         self._fingerprint: tuple[object, ...] | None = None
         self._lock = threading.Lock()
@@ -126,27 +143,65 @@ class OpenTicketIndex:
         return self._factory(entries)
 
     def _current(self) -> object | None:
+        return self._snapshot()[0]
+
+    def _snapshot(self) -> tuple[object | None, frozenset[str]]:
+        """The matcher and the entry ids in it that are open tickets (built together)."""
         entries = open_ticket_entries(self.db)
         base = self._base() if self._base is not None else None
         fingerprint = (id(base), *((e.id, e.content_hash()) for e in entries))
         with self._lock:
             if fingerprint != self._fingerprint:
                 self._matcher = self._build(entries, base)
+                self._open_ids = frozenset(e.id for e in entries)
                 self._built_on = base
                 self._fingerprint = fingerprint
                 self.rebuilds += 1
-            return self._matcher
+            return self._matcher, self._open_ids
 
     def find(self, text: str, language: str | None) -> int | None:
         """The open ticket `text` is confidently about, or None."""
+        return self.lookup(text, language, offers=False).join
+
+    def lookup(self, text: str, language: str | None, *, offers: bool = True) -> TicketLookup:
+        """The open ticket `text` is confidently about, else (`offers`) the open tickets it may
+        be about.
+
+        Joining needs the matcher's confident `answer` among everything it knows (curated and
+        answered entries included, the distractors its calibration was fitted with). Offers are
+        the matcher's own decision with every entry but the open tickets set aside
+        (`next_candidates`): a curated entry the voter already turned down ("none of these",
+        "not what I asked") must not hide a plausible ticket, and only tickets the matcher finds
+        plausible (at least its "did you mean" level) are offered. Offering is safe where joining
+        is not: the voter sees the claim and says whether it is theirs; no verdict is shown.
+        """
         try:
-            matcher = self._current()
+            matcher, open_ids = self._snapshot()
             if matcher is None:
-                return None
+                return TicketLookup()
             result = matcher.match(text, language)  # type: ignore[attr-defined]
+            if result.decision == "answer" and result.entry_id in open_ids:
+                return TicketLookup(join=ticket_id_of(result.entry_id))
+            if not offers:
+                return TicketLookup()
+            candidates = self._plausible_tickets(matcher, text, language, result, open_ids)
         except Exception:  # noqa: BLE001 - a matcher failure must not lose the escalation
             log.exception("matching a question against open tickets failed; opening a ticket")
-            return None
-        if result.decision != "answer":
-            return None
-        return ticket_id_of(result.entry_id)
+            return TicketLookup()
+        found = [ticket_id_of(entry_id) for entry_id in candidates if entry_id in open_ids]
+        return TicketLookup(offers=tuple(t for t in found if t is not None)[:MAX_OFFERS])
+
+    @staticmethod
+    def _plausible_tickets(
+        matcher: object, text: str, language: str | None, result: object,
+        open_ids: frozenset[str],
+    ) -> list[str]:
+        """Entry ids of the open tickets the matcher finds plausible for `text`, best first."""
+        next_candidates = getattr(matcher, "next_candidates", None)
+        if next_candidates is not None:
+            others = {e for e in matcher.entries if e not in open_ids}  # type: ignore[attr-defined]
+            return [c.entry_id for c in next_candidates(text, others, language)]
+        # A matcher without next_candidates: what its own "did you mean" list offers.
+        if getattr(result, "decision", None) != "clarify":
+            return []
+        return [c.entry_id for c in getattr(result, "candidates", ())]

@@ -15,12 +15,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -45,6 +45,7 @@ from bot.storage.repository import (
     EscalationReceipt,
     Repository,
     TicketMoved,
+    TicketOffer,
     claim_key,
     retry_on_conflict,
 )
@@ -58,6 +59,10 @@ MILESTONES = (10, 100, 1000, 10_000)
 MAX_EXPLANATION = 3000
 MAX_SOURCES = 10
 _INSERT_CHUNK = 500
+#: How long a new ticket stays out of the checkers' queue while its voter is asked whether it is
+#: an open ticket's claim. Long enough to read and tap; short enough that a voter who walked away
+#: does not keep checkers from their question for long.
+HOLD_SECONDS = 300.0
 
 
 def _now() -> datetime:
@@ -108,6 +113,27 @@ class TicketDetail:
 class ActionReceipt:
     ticket_id: int
     notifications: int  # outbox rows enqueued by this action
+
+
+@dataclass(frozen=True)
+class ChoiceReceipt:
+    """What came of a voter's answer to "is your question one of these claims?".
+
+    outcome:
+    - "joined": the voter now waits on the open ticket they chose (`ticket_id`, `askers`);
+    - "answered": the ticket they chose was answered meanwhile; its answer is on its way to them;
+    - "already": they were already waiting on it (a second tap, or a checker merged it first);
+    - "kept": they said "something else": their own ticket goes to the checkers' queue now;
+    - "target_closed": the ticket they chose was closed without an answer meanwhile, so their
+      own ticket stays and goes to the queue;
+    - "closed": their own question was answered or rejected meanwhile: nothing to change;
+    - "unknown": they are not waiting on that ticket (forgotten with /forget, or data this bot
+      did not send): nothing was changed.
+    """
+
+    outcome: str
+    ticket_id: int | None = None
+    askers: int = 0
 
 
 def _dialect_insert(session: Session):  # type: ignore[no-untyped-def]
@@ -195,9 +221,11 @@ class TicketService:
     """Everything done with tickets: voters joining them, checkers working them.
 
     `listeners` are called (ticket_id, event) after the change is committed, where event is
-    "opened" (a new ticket), "milestone" (an open ticket reached 10, 100, 1000... askers),
-    "answered", "rejected" or "duplicate". The composition root uses them to wake the outbox
-    dispatcher, to serve a new answer as knowledge, and to post cards in the checkers' group.
+    "opened" (a new ticket), "held" (a new ticket kept out of the queue while its voter says
+    whether it is an open ticket's claim; the queue shows it once the hold ends), "milestone" (an
+    open ticket reached 10, 100, 1000... askers), "answered", "rejected" or "duplicate". The
+    composition root uses them to wake the outbox dispatcher, to serve a new answer as knowledge,
+    and to post cards in the checkers' group.
     They may be called from a worker thread (the conversation runs escalations in threads).
     """
 
@@ -208,11 +236,13 @@ class TicketService:
         registry: CheckerRegistry | None = None,
         ticket_index: OpenTicketIndex | None = None,
         repository: Repository | None = None,
+        hold_seconds: float = HOLD_SECONDS,
     ) -> None:
         self.db = database
         self.registry = registry or CheckerRegistry(database)
         self.index = ticket_index
         self.repo = repository or Repository(database)
+        self.hold_seconds = hold_seconds
         self.listeners: list[Callable[[int, str], None]] = []
 
     # -- voters ------------------------------------------------------------------------------
@@ -223,27 +253,38 @@ class TicketService:
         text: str,
         language: str,
         question_id: int | None = None,
+        *,
+        ask_similar: bool = False,
     ) -> EscalationReceipt:
         """Send a voter's claim to the checkers, without making them check it twice.
 
         In order: the same text as an open ticket joins it; the same text as an answered ticket
         joins it and gets its answer at once (through the outbox); a reworded claim the ticket
         matcher is sure about joins that ticket; anything else opens a ticket.
+
+        With `ask_similar` (a voter is there to answer a question), a new ticket whose claim the
+        matcher finds plausibly, not surely, the same as open tickets comes back with those as
+        `receipt.offers`, and is held out of the checkers' queue for `hold_seconds` while the
+        voter is asked (`choose_ticket` records their answer). The ticket itself is stored at
+        once, so a voter who never answers, or a restart, loses nothing.
         """
         # A ticket can close while a voter joins it (TicketMoved): start again, and the voter
         # then joins what it became (answered: the answer is enqueued for them at once).
         receipt = retry_on_conflict(
-            lambda: self._escalate_once(user_id, chat_id, text, language, question_id),
+            lambda: self._escalate_once(
+                user_id, chat_id, text, language, question_id, ask_similar
+            ),
             also=(TicketMoved,),
         )
         if receipt.via == "new":
-            self._notify(receipt.ticket_id, "opened")
+            self._notify(receipt.ticket_id, "held" if receipt.offers else "opened")
         elif receipt.via != "answered" and receipt.askers in MILESTONES:
             self._notify(receipt.ticket_id, "milestone")
         return receipt
 
     def _escalate_once(
-        self, user_id: int, chat_id: int, text: str, language: str, question_id: int | None
+        self, user_id: int, chat_id: int, text: str, language: str, question_id: int | None,
+        ask_similar: bool = False,
     ) -> EscalationReceipt:
         key = claim_key(text) or text[:500]
         exact, receipt = retry_on_conflict(
@@ -252,20 +293,158 @@ class TicketService:
         if receipt is not None:
             self._notify(receipt.ticket_id, "answered")
             return receipt
+        offers: tuple[TicketOffer, ...] = ()
         if not exact and self.index is not None:
             # The text's own language, detected by the matcher: `language` is the language the
             # voter is answered in, which need not be the one the forwarded rumour is written in.
-            ticket_id = self.index.find(text, None)
-            if ticket_id is not None:
+            found = self.index.lookup(text, None, offers=ask_similar)
+            if found.join is not None:
                 joined = self.repo.join_ticket(
-                    ticket_id, user_id=user_id, chat_id=chat_id, language=language,
+                    found.join, user_id=user_id, chat_id=chat_id, language=language,
                     question_id=question_id, via="matcher",
                 )
                 if joined is not None:
                     return joined
-        return self.repo.open_or_join(
+            if found.offers:
+                offers = self.open_offers(found.offers)
+        held_until = _now() + timedelta(seconds=self.hold_seconds) if offers else None
+        receipt = self.repo.open_or_join(
             user_id=user_id, chat_id=chat_id, text=text, language=language,
-            question_id=question_id, defer_to=("answered",),
+            question_id=question_id, defer_to=("answered",), held_until=held_until,
+        )
+        # Joined by exact text meanwhile (another voter opened it first): nothing to ask.
+        return replace(receipt, offers=offers) if receipt.via == "new" and offers else receipt
+
+    def open_offers(self, ticket_ids: Sequence[int]) -> tuple[TicketOffer, ...]:
+        """The tickets among `ticket_ids` that are still open, in that order, with their claims
+        (read now: the index may be a moment behind a checker's answer)."""
+        if not ticket_ids:
+            return ()
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Ticket.id, Ticket.claim_text, Ticket.language).where(
+                    Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES)
+                )
+            ).all()
+        found = {r.id: TicketOffer(r.id, r.claim_text, r.language) for r in rows}
+        return tuple(found[t] for t in dict.fromkeys(ticket_ids) if t in found)
+
+    def choose_ticket(
+        self, user_id: int, own_ticket_id: int, target_ticket_id: int | None
+    ) -> ChoiceReceipt:
+        """Record a voter's answer to "is your question one of these claims?".
+
+        `own_ticket_id` is the ticket their question opened (held, see `escalate_or_join`);
+        `target_ticket_id` the open ticket they say it is, or None for "something else". A "yes"
+        moves the voter's place (their language and their own wording, quoted in the answer)
+        from their ticket to the chosen one, which counts them as an asker and notifies them
+        with the others; their ticket, left with nobody waiting, is merged into the chosen one as
+        a duplicate, so its wording becomes a variant that leads the next voter to the answer.
+        A "no" puts their ticket in the checkers' queue at once.
+
+        Everything needed is in the arguments and the database (the buttons carry both ticket
+        numbers), so the answer works after a restart, and at any later time: the ticket may
+        have been answered, rejected or merged meanwhile, and the receipt says what happened.
+        """
+        receipt, events = retry_on_conflict(
+            lambda: self._choose_once(user_id, own_ticket_id, target_ticket_id),
+            also=(TicketMoved,),
+        )
+        for ticket_id, event in events:
+            self._notify(ticket_id, event)
+        return receipt
+
+    def _choose_once(
+        self, user_id: int, own_id: int, target_id: int | None
+    ) -> tuple[ChoiceReceipt, list[tuple[int, str]]]:
+        events: list[tuple[int, str]] = []
+        with self.db.session() as session:
+            voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
+            own = session.get(Ticket, own_id)
+            if voter is None or own is None:
+                return ChoiceReceipt("unknown"), events
+            own_root = self.repo.resolve_duplicates(session, own)
+            target = session.get(Ticket, target_id) if target_id is not None else None
+            target_root = self.repo.resolve_duplicates(session, target) if target else None
+            # Lock both tickets (a no-op write: PostgreSQL row locks, SQLite's write lock), in
+            # id order, then read them again: a checker's answer or merge committed meanwhile is
+            # seen here, and this cannot interleave with it.
+            roots = sorted({own_root.id, *([target_root.id] if target_root else [])})
+            session.execute(update(Ticket).where(Ticket.id.in_(roots)).values(updated_at=_now()))
+            for ticket in (own_root, target_root):
+                if ticket is not None:
+                    session.refresh(ticket)
+                    if ticket.status == "duplicate" and ticket.duplicate_of is not None:
+                        raise TicketMoved(ticket.id)  # merged meanwhile: resolve again
+            sub = self._subscription(session, own_root.id, voter.id)
+            if target_root is not None and (
+                target_root.id == own_root.id
+                or (sub is None and self._subscription(session, target_root.id, voter.id))
+            ):
+                # A second tap, or a checker merged the tickets first: waiting there already.
+                outcome = "already" if target_root.status in OPEN_STATUSES else "closed"
+                return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
+            if sub is None:
+                return ChoiceReceipt("unknown"), events
+            if own_root.status not in OPEN_STATUSES:
+                return ChoiceReceipt("closed", own_root.id, own_root.askers), events
+            if target_root is None or target_root.status not in (*OPEN_STATUSES, "answered"):
+                own_root.held_until = None  # to the checkers' queue now
+                outcome = "kept" if target_id is None else "target_closed"
+                return ChoiceReceipt(outcome, own_root.id, own_root.askers), events
+            events.extend(self._move(session, voter.id, sub, own_root, target_root))
+            session.flush()
+            session.refresh(target_root)
+            outcome = "answered" if target_root.status == "answered" else "joined"
+            return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
+
+    def _move(
+        self, session: Session, voter_id: int, sub: TicketSubscriber, own: Ticket, target: Ticket
+    ) -> list[tuple[int, str]]:
+        """Move one voter's place from `own` to `target` (both locked); the events to emit."""
+        events: list[tuple[int, str]] = []
+        moved = self._subscription(session, target.id, voter_id) is None
+        if moved:
+            sub.ticket_id = target.id
+        else:
+            session.delete(sub)  # already waiting on the target: counted there once
+        session.flush()
+        session.execute(
+            update(Ticket).where(Ticket.id == own.id, Ticket.askers > 0)
+            .values(askers=Ticket.askers - 1)
+        )
+        if moved:
+            session.execute(
+                update(Ticket).where(Ticket.id == target.id).values(askers=Ticket.askers + 1)
+            )
+        left = session.scalar(
+            select(func.count()).select_from(TicketSubscriber)
+            .where(TicketSubscriber.ticket_id == own.id)
+        )
+        own.held_until = None
+        if not left:
+            own.status = "duplicate"
+            own.duplicate_of = target.id
+            own.resolved_at = _now()
+            audit.record(session, audit.VOTER, "duplicate", own.id, target=target.id, by="voter")
+            events.append((own.id, "duplicate"))
+        # else: another voter sent the same text meanwhile and waits on it: it goes to the queue.
+        if moved and target.status == "answered":
+            answer = self._answer_of(session, target.id)
+            if self._enqueue_answers(session, target, answer, voter_ids=[voter_id]):
+                events.append((target.id, "answered"))
+        elif moved:
+            askers = session.scalar(select(Ticket.askers).where(Ticket.id == target.id))
+            if askers in MILESTONES:
+                events.append((target.id, "milestone"))
+        return events
+
+    @staticmethod
+    def _subscription(session: Session, ticket_id: int, voter_id: int) -> TicketSubscriber | None:
+        return session.scalar(
+            select(TicketSubscriber).where(
+                TicketSubscriber.ticket_id == ticket_id, TicketSubscriber.voter_id == voter_id
+            )
         )
 
     def _join_answered(
@@ -292,14 +471,20 @@ class TicketService:
             return False, EscalationReceipt(answered.id, True, answered.askers, "answered")
 
     # -- reading -----------------------------------------------------------------------------
-    def list_open(self, limit: int = 50) -> list[TicketSummary]:
-        """Open tickets, the most asked first (then the oldest): what checkers should do next."""
+    def list_open(self, limit: int = 50, *, include_held: bool = False) -> list[TicketSummary]:
+        """Open tickets, the most asked first (then the oldest): what checkers should do next.
+
+        Tickets on hold (their voter is being asked whether it is another ticket's claim) are
+        left out until the hold ends, unless `include_held`: a "yes" merges them away, and a
+        checker should not start on a question that is about to vanish. The checkers' group
+        announces a ticket when it first appears here, so a held one is announced when released.
+        """
+        query = select(Ticket).where(Ticket.status.in_(OPEN_STATUSES))
+        if not include_held:
+            query = query.where(or_(Ticket.held_until.is_(None), Ticket.held_until <= _now()))
         with self.db.session() as session:
             rows = session.scalars(
-                select(Ticket)
-                .where(Ticket.status.in_(OPEN_STATUSES))
-                .order_by(Ticket.askers.desc(), Ticket.id)
-                .limit(limit)
+                query.order_by(Ticket.askers.desc(), Ticket.id).limit(limit)
             ).all()
             return [self._summary(t) for t in rows]
 

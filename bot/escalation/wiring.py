@@ -5,7 +5,9 @@ Three joins, each one object here so that services.py needs a few lines, not a r
 1. `TicketRoutingRepository`: the conversation (and the spool replay) call
    `repository.escalate(...)`; this Repository routes that through
    `TicketService.escalate_or_join`, so reworded claims join open tickets and copies of answered
-   claims get the answer. Same signature, same EscalationReceipt.
+   claims get the answer. Same signature, same EscalationReceipt; with `ask_similar` (the
+   conversation's escalations) the receipt may offer open tickets to ask the voter about, and
+   `choose_ticket` records the voter's answer.
 2. `AnsweredKnowledge`: sits between KnowledgeStore and ServedKnowledge. Every knowledge reload,
    and every new answer (from this process at once, from another process such as the CLI within
    `interval` seconds), serves curated + answered entries as one KnowledgeBase, so the matcher can
@@ -30,7 +32,7 @@ from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex
-from bot.escalation.tickets import TicketService
+from bot.escalation.tickets import ChoiceReceipt, TicketService
 from bot.storage.database import Database
 from bot.storage.models import Answer, Ticket
 from bot.storage.repository import EscalationReceipt, Repository
@@ -54,8 +56,17 @@ class TicketRoutingRepository(Repository):
         text: str,
         language: str,
         question_id: int | None = None,
+        ask_similar: bool = False,
     ) -> EscalationReceipt:
-        return self.tickets.escalate_or_join(user_id, chat_id, text, language, question_id)
+        return self.tickets.escalate_or_join(
+            user_id, chat_id, text, language, question_id, ask_similar=ask_similar
+        )
+
+    def choose_ticket(
+        self, *, user_id: int, own_ticket_id: int, target_ticket_id: int | None
+    ) -> ChoiceReceipt:
+        """The voter's answer to "is your question one of these claims?" (see TicketService)."""
+        return self.tickets.choose_ticket(user_id, own_ticket_id, target_ticket_id)
 
     def open_ticket(self, **kwargs: Any) -> EscalationReceipt:
         """The plain exact-text escalation, bypassing the matcher."""

@@ -109,6 +109,10 @@ class Ticket(Base):
     # Why a ticket was closed without an answer (rejected: "not-a-claim: <checker's note>").
     resolution: Mapped[str | None] = mapped_column(Text)
     resolved_at: Mapped[datetime | None]
+    # Until then the ticket is kept out of the checkers' queue: its voter is being asked whether
+    # it is the same claim as an open ticket (a "yes" merges it there). It is open and stored
+    # all along, so a voter who never answers, or a restart, loses nothing: it is queued later.
+    held_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -41,6 +41,15 @@ class VoterRecord:
 
 
 @dataclass(frozen=True)
+class TicketOffer:
+    """An open ticket whose claim may be what the voter asked: shown to them to confirm."""
+
+    ticket_id: int
+    claim_text: str
+    language: str
+
+
+@dataclass(frozen=True)
 class EscalationReceipt:
     ticket_id: int
     joined_existing: bool
@@ -48,6 +57,10 @@ class EscalationReceipt:
     #: how the ticket was found: "new", "key" (same text), "matcher" (same claim, reworded) or
     #: "answered" (already answered: the answer is on its way to the voter).
     via: str = "new"
+    #: Open tickets that may be the same claim, when the matcher was not sure enough to join one
+    #: (only for a new ticket, and only when the caller asked for them). The new ticket is held
+    #: out of the checkers' queue meanwhile; the voter is asked which, if any, is theirs.
+    offers: tuple[TicketOffer, ...] = ()
 
 
 def claim_key(text: str) -> str:
@@ -174,11 +187,15 @@ class Repository:
         text: str,
         language: str,
         question_id: int | None = None,
+        ask_similar: bool = False,
     ) -> EscalationReceipt:
         """Open a ticket for the claim, or join the open ticket that already holds it.
 
         A ticket merged into another (duplicate_of) sends its askers on to the one it was merged
         into, so the same pasted rumour keeps reaching the ticket checkers are working on.
+        `ask_similar` (the conversation sets it: a voter is there to answer) is accepted and
+        ignored here: this plain repository has no matcher to find similar tickets with (the
+        TicketRoutingRepository of bot.escalation does).
         """
         return retry_on_conflict(
             lambda: self.open_or_join(
@@ -197,19 +214,24 @@ class Repository:
         language: str,
         question_id: int | None = None,
         defer_to: tuple[str, ...] = (),
+        held_until: datetime | None = None,
     ) -> EscalationReceipt:
         """`escalate`, except that it raises TicketMoved when the open ticket it found was
         closed before the voter could join it, or (`defer_to`) when no ticket is open but one
         in those statuses holds the claim: the caller decides what that means (TicketService
-        sends the answer of an answered one)."""
+        sends the answer of an answered one). A ticket this call opens is kept out of the
+        checkers' queue until `held_until` (see Ticket.held_until); a joined one is unchanged."""
         key = claim_key(text) or text[:500]
         return retry_on_conflict(
-            lambda: self._escalate(key, user_id, chat_id, text, language, question_id, defer_to)
+            lambda: self._escalate(
+                key, user_id, chat_id, text, language, question_id, defer_to, held_until
+            )
         )
 
     def _escalate(
         self, key: str, user_id: int, chat_id: int, text: str, language: str,
         question_id: int | None, defer_to: tuple[str, ...] = (),
+        held_until: datetime | None = None,
     ) -> EscalationReceipt:
         with self.db.session() as session:
             voter = self._voter(session, user_id, chat_id)
@@ -220,7 +242,10 @@ class Repository:
                 if closed is not None:
                     raise TicketMoved(closed.id)
             if ticket is None:
-                ticket = Ticket(claim_text=text, claim_key=key, language=language, askers=0)
+                ticket = Ticket(
+                    claim_text=text, claim_key=key, language=language, askers=0,
+                    held_until=held_until,
+                )
                 session.add(ticket)
                 session.flush()
             self.subscribe(session, ticket, voter, language, question_id)

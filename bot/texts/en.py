@@ -108,6 +108,45 @@ TEXTS: dict[str, str] = {
         "🙋 Sure. Write the claim or question you want a fact-checker to look at, and I'll pass "
         "it on to them."
     ),
+    # -- is your question one of the claims being checked? -----------------------------------------
+    "ticket_offer_one": (
+        "🕵️ I don't have a checked answer for this yet, but our fact-checkers are already "
+        "checking a claim that may be the same as yours:"
+    ),
+    "ticket_offer_many": (
+        "🕵️ I don't have a checked answer for this yet, but our fact-checkers are already "
+        "checking claims that may be the same as yours:"
+    ),
+    "ticket_offer_question_one": (
+        "Is your question about this claim? If it is, I'll message you its answer together with "
+        "everyone else waiting for it."
+    ),
+    "ticket_offer_question_many": (
+        "Is your question about one of these? If it is, I'll message you its answer together "
+        "with everyone else waiting for it."
+    ),
+    "ticket_offer_footer": (
+        "Your question is saved either way: if it is something else, or if you don't choose, "
+        "it goes to the fact-checkers as you wrote it."
+    ),
+    "button_ticket_same": "✅ Yes, this one",
+    "button_ticket_other": "➕ No, something else",
+    "ticket_kept": (
+        "🕵️ OK, it's a different question. I've passed it to our fact-checkers as it is, and "
+        "I'll message you here when they have an answer."
+    ),
+    "ticket_target_closed": (
+        "🕵️ The fact-checkers have closed that claim without a verdict in the meantime, so your "
+        "question goes to them on its own. I'll message you here when they have an answer."
+    ),
+    "ticket_choice_closed": (
+        "The fact-checkers have already dealt with your question, so there is nothing to "
+        "change: their reply is above, or on its way to you."
+    ),
+    "ticket_choice_failed": (
+        "⚠️ Sorry, I couldn't record your choice just now. Your question is saved and will reach "
+        "the fact-checkers as you wrote it; I'll message you when they answer."
+    ),
     # -- feedback --------------------------------------------------------------------------------
     "feedback_thanks": "🙏 Thanks for the feedback!",
     "feedback_sorry": (

@@ -117,6 +117,47 @@ TEXTS: dict[str, str] = {
         "🙋 Baik. Tulis dakwaan atau soalan yang anda mahu pemeriksa fakta teliti, dan saya "
         "akan hantar kepada mereka."
     ),
+    # -- adakah soalan anda salah satu dakwaan yang sedang disemak? --------------------------------
+    "ticket_offer_one": (
+        "🕵️ Belum ada jawapan yang disemak untuk perkara ini, tetapi pemeriksa fakta kami sedang "
+        "menyemak satu dakwaan yang mungkin sama dengan soalan anda:"
+    ),
+    "ticket_offer_many": (
+        "🕵️ Belum ada jawapan yang disemak untuk perkara ini, tetapi pemeriksa fakta kami sedang "
+        "menyemak beberapa dakwaan yang mungkin sama dengan soalan anda:"
+    ),
+    "ticket_offer_question_one": (
+        "Adakah soalan anda tentang dakwaan ini? Jika ya, saya akan hantar jawapannya kepada "
+        "anda bersama semua orang lain yang sedang menunggu."
+    ),
+    "ticket_offer_question_many": (
+        "Adakah soalan anda tentang salah satu daripada ini? Jika ya, saya akan hantar "
+        "jawapannya kepada anda bersama semua orang lain yang sedang menunggu."
+    ),
+    "ticket_offer_footer": (
+        "Soalan anda tetap disimpan: jika ia perkara lain, atau anda tidak memilih, ia akan "
+        "dihantar kepada pemeriksa fakta seperti yang anda tulis."
+    ),
+    "button_ticket_same": "✅ Ya, yang ini",
+    "button_ticket_other": "➕ Tidak, perkara lain",
+    "ticket_kept": (
+        "🕵️ Baik, ini soalan yang berlainan. Saya telah hantar kepada pemeriksa fakta kami "
+        "seperti yang anda tulis, dan akan maklumkan di sini apabila jawapannya sedia."
+    ),
+    "ticket_target_closed": (
+        "🕵️ Sementara itu, pemeriksa fakta telah menutup dakwaan tersebut tanpa keputusan, jadi "
+        "soalan anda dihantar kepada mereka sebagai soalan baharu. Saya akan maklumkan di sini "
+        "apabila jawapannya sedia."
+    ),
+    "ticket_choice_closed": (
+        "Pemeriksa fakta sudah pun menguruskan soalan anda, jadi tiada apa-apa yang perlu "
+        "diubah: jawapan mereka ada di atas, atau sedang dihantar kepada anda."
+    ),
+    "ticket_choice_failed": (
+        "⚠️ Maaf, saya tidak dapat merekodkan pilihan anda sekarang. Soalan anda sudah disimpan "
+        "dan akan sampai kepada pemeriksa fakta seperti yang anda tulis; saya akan maklumkan "
+        "apabila ada jawapan."
+    ),
     # -- feedback --------------------------------------------------------------------------------
     "feedback_thanks": "🙏 Terima kasih atas maklum balas anda!",
     "feedback_sorry": (

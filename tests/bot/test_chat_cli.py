@@ -115,7 +115,7 @@ def test_an_answer_given_from_another_terminal_reaches_the_local_chat(tmp_path):
         assert chat.stdin is not None
         chat.stdin.write(
             "/language en\n"
-            "someone said the election commission pays every voter 500 baht after voting\n"
+            "is it true the election commission pays every voter 500 baht after voting?\n"
         )
         chat.stdin.flush()
         read_until("fact-checkers")

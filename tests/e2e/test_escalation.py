@@ -1,5 +1,8 @@
 """The whole escalation loop over Telegram: a voter's unknown claim reaches the fact-checkers'
-group, a checker answers it there with the guided /answer flow, and the voter gets the answer.
+group, a checker answers it there with the guided /answer flow, and the voter gets the answer;
+the same claim asked in another language joins that ticket (the voter is asked when the matcher
+is unsure), both voters are answered in their languages, and the next voter gets the answer at
+once.
 
 This crosses every part of the bot: the conversation escalates (bot/core), the ticket is stored
 (bot/escalation, SQLite here), the checkers' desk runs in the group given by CHECKERS_CHAT_ID for
@@ -61,3 +64,98 @@ def test_checker_answer_reaches_the_voter(e2e) -> None:
     assert "E2E-CHECKED" in answer.text
     # The voters' conversation never saw the checkers' group.
     assert e2e.bridge.calls_of("sendChatAction", chat_id=checker.chat_id) == []
+
+
+# Unlike anything in tests/e2e/kb and unlike CLAIM (answered above, so served as knowledge).
+PEN_TH = "บัตรเลือกตั้งที่กาด้วยปากกาสีแดงจะถือเป็นบัตรเสีย"
+PEN_EN = "Ballots marked with a red pen will be counted as spoiled"
+
+
+def _answer_false(checker, card, *, en: str, th: str, voters: int) -> int:  # type: ignore[no-untyped-def]
+    """The guided answer in the checkers' group: verdict false, English and Thai explanations,
+    one source; returns the ticket number."""
+    number = int(re.search(r"Ticket #(\d+)", card.text).group(1))
+    checker.press(card, "Answer")
+    verdicts = checker.wait_for_message("What is the verdict?")
+    checker.press(verdicts, "false")
+    (ask_en,) = checker.replies(1)
+    assert "English" in ask_en.text
+    checker.say(en)
+    (ask_th,) = checker.replies(1)
+    assert "Thai" in ask_th.text
+    checker.say(th)
+    (ask_ms,) = checker.replies(1)
+    assert "Malay" in ask_ms.text
+    checker.command("skip")
+    (ask_sources,) = checker.replies(1)
+    assert "source" in ask_sources.text.lower()
+    checker.say("https://example.org/e2e/red-pen")
+    checker.replies(1)
+    checker.command("done")
+    (preview,) = checker.replies(1)
+    # Both voters wait on this one ticket: the Thai voter who opened it, the English one who
+    # joined it.
+    checker.press(preview, f"Send to {voters} voter")
+    (done,) = checker.replies(1)
+    assert f"Ticket #{number} answered" in done.text
+    return number
+
+
+def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_answered(
+    e2e,
+) -> None:
+    checker = e2e.checker()
+    thai = e2e.voter("th")
+    thai.say(PEN_TH)
+    (receipt,) = thai.replies(1)
+    assert receipt.text == e2e.expected("th", "escalated_new")
+    card = checker.wait_for_message(PEN_TH, timeout=20)
+    number = int(re.search(r"Ticket #(\d+)", card.text).group(1))
+
+    # The same claim in English: the matcher either joins it outright, or (unsure, as it often
+    # is across languages) asks the voter whether it is the claim being checked. Never a second
+    # ticket without asking.
+    english = e2e.voter("en")
+    english.say(PEN_EN)
+    (reply,) = english.replies(1)
+    own: int | None = None
+    if reply.buttons:
+        assert PEN_TH in reply.text
+        assert e2e.expected("en", "ticket_offer_footer") in reply.text
+        yes = reply.button("Yes, this one") if len(reply.buttons) == 2 else reply.button(
+            PEN_TH[:20]
+        )
+        _, own_text, target = yes["callback_data"].split(":")
+        assert int(target) == number
+        own = int(own_text)
+        english.press(reply, yes["text"])
+        (reply,) = english.replies(1)
+    assert reply.text == e2e.expected("en", "escalated_joined", askers=2)
+    if own is not None:
+        # The English voter's question had been saved as its own ticket while they were asked;
+        # their "yes" merged it into the Thai one, so checkers have one ticket to answer.
+        checker.command("show", str(own))
+        merged = checker.wait_for_message(f"Ticket #{own}")
+        assert "Status: duplicate" in merged.text and f"Duplicate of #{number}" in merged.text
+
+    _answer_false(
+        checker, card, voters=2,
+        en="E2E-PEN-EN Any pen is fine; a ballot is spoiled only if the choice is unclear.",
+        th="E2E-PEN-TH ใช้ปากกาสีใดก็ได้ บัตรจะเสียเมื่อเจตนาไม่ชัดเจนเท่านั้น",
+    )
+
+    # Both are told, each in their own language.
+    (to_thai,) = thai.replies(1, timeout=30)
+    assert "E2E-PEN-TH" in to_thai.text and "เท็จ" in to_thai.text
+    (to_english,) = english.replies(1, timeout=30)
+    assert "E2E-PEN-EN" in to_english.text and "False" in to_english.text
+    assert PEN_EN in to_english.text  # what they asked, next to the claim that was checked
+
+    # The next voter who asks gets the checkers' answer at once, from the bot itself.
+    third = e2e.voter("en")
+    third.say(PEN_EN)
+    (answer,) = third.replies(1)
+    if answer.buttons and not answer.text.startswith("❌"):  # "did you mean": pick the claim
+        third.press(answer, PEN_TH[:20])
+        (answer,) = third.replies(1)
+    assert answer.text.startswith("❌") and "E2E-PEN-EN" in answer.text

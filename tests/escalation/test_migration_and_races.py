@@ -124,3 +124,75 @@ def test_a_voter_joining_while_the_answer_commits_still_gets_it(database: Databa
     with database.session() as session:
         assert session.get(Ticket, first.ticket_id).askers == 2
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+
+
+def test_upgrade_to_the_ticket_hold_keeps_tickets_queued_and_one_open_ticket_per_claim(
+    database: Database,
+) -> None:
+    """0003 adds `tickets.held_until` to a database 0002 filled: existing tickets are not held,
+    and the one-open-ticket-per-claim index survives the table change (SQLite batch mode)."""
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    with database.engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(text(f'DROP TABLE IF EXISTS "{table.name}"'))
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    _upgrade(database, "0002")
+    now = datetime.now(UTC).isoformat(" ")
+    insert = text(
+        "INSERT INTO tickets (claim_text, claim_key, language, status, askers, created_at, "
+        "updated_at) VALUES ('Same claim', 'same claim', 'en', 'open', 1, :n, :n)"
+    )
+    with database.engine.begin() as conn:
+        conn.execute(insert, {"n": now})
+    database.migrate()
+    with database.engine.begin() as conn:
+        assert conn.execute(text("SELECT held_until FROM tickets")).all() == [(None,)]
+    assert [t.claim_text for t in TicketService(database).list_open()] == ["Same claim"]
+    with pytest.raises(IntegrityError), database.engine.begin() as conn:
+        conn.execute(insert, {"n": now})
+
+
+def test_a_voter_choosing_a_ticket_while_its_answer_commits_still_gets_it(
+    database: Database,
+) -> None:
+    """A voter taps "yes, this one" while a checker's answer to that ticket is committing: the
+    tap waits for it, sees the ticket answered, and the voter is sent the answer."""
+    from sqlalchemy import func, select
+
+    from bot.storage.models import Answer, OutboxMessage, Ticket
+
+    service = TicketService(database)
+    first = service.escalate_or_join(1, 10, "Ballots will be burned after counting", "en")
+    own = service.escalate_or_join(2, 20, "They burn the ballots after the count", "en")
+    result: list[object] = []
+
+    connection = database.engine.connect()
+    tx = connection.begin()
+    connection.execute(text("UPDATE tickets SET updated_at = updated_at WHERE id = :t"),
+                       {"t": first.ticket_id})
+    chooser = threading.Thread(target=lambda: result.append(
+        service.choose_ticket(2, own.ticket_id, first.ticket_id)
+    ))
+    chooser.start()
+    chooser.join(timeout=1.0)
+    assert chooser.is_alive()  # waiting for the answer's transaction
+    connection.execute(text("UPDATE tickets SET status = 'answered' WHERE id = :t"),
+                       {"t": first.ticket_id})
+    connection.execute(
+        Answer.__table__.insert().values(
+            ticket_id=first.ticket_id, verdict="false", explanation={"en": "No."},
+            sources={"sources": [{"url": "https://example.org/"}]}, checker_id=1,
+            created_at=datetime.now(UTC),
+        )
+    )
+    tx.commit()
+    connection.close()
+    chooser.join(timeout=30)
+    [receipt] = result
+    assert (receipt.outcome, receipt.ticket_id) == ("answered", first.ticket_id)  # type: ignore[attr-defined]
+    with database.session() as session:
+        assert session.get(Ticket, own.ticket_id).status == "duplicate"
+        assert session.scalars(select(OutboxMessage.chat_id)).all() == [20]
+        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1

@@ -1,8 +1,11 @@
 """Handing a question to human fact-checkers, so that nothing a voter asked is lost.
 
 Repository.escalate opens a ticket (or joins the open one for the same claim) and subscribes the
-voter, who is messaged when checkers answer. When the database fails, the escalation goes to the
-spool and the voter is told, truthfully, that it is saved and will be passed on.
+voter, who is messaged when checkers answer. When open tickets may be the same claim but the
+matcher is not sure, the new ticket comes back with them as `offers`, and the voter is asked
+whether their question is one of those (bot.core.handlers.ticket_choice records the answer).
+When the database fails, the escalation goes to the spool and the voter is told, truthfully, that
+it is saved and will be passed on.
 """
 
 from __future__ import annotations
@@ -10,8 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
 from bot.core.messages import Reply
+from bot.monitoring import metrics
 
 log = logging.getLogger(__name__)
 
@@ -27,15 +32,24 @@ async def escalate(
         text=text,
         language=ctx.lang,
         question_id=question_id,
+        ask_similar=True,  # a voter is here to say whether it is a claim being checked
     )
     if result.ok:
         receipt = result.value
+        offers = getattr(receipt, "offers", ())
+        if offers:
+            metrics.record_escalation("new")  # a ticket of its own, held while the voter says
+            _retry_spool(ctx)
+            return [ticket_offer_reply(offers, ctx.lang, receipt.ticket_id, intro=intro)]
         if getattr(receipt, "via", None) == "answered":  # the outbox sends the answer now
             message = ctx.t("escalated_answered")
+            metrics.record_escalation("answered")
         elif getattr(receipt, "joined_existing", False) and getattr(receipt, "askers", 0) > 1:
             message = ctx.t("escalated_joined", askers=receipt.askers)
+            metrics.record_escalation("joined")
         else:
             message = ctx.t("escalated_new")
+            metrics.record_escalation("new")
         _retry_spool(ctx)
     else:
         try:
@@ -45,8 +59,10 @@ async def escalate(
             )
         except Exception:  # noqa: BLE001 - the last line of defence; say so honestly
             log.exception("could not spool an escalation; the voter is asked to resend")
+            metrics.record_escalation("lost")
             return [Reply(_with_intro(ctx.t("escalate_lost"), intro))]
         message = ctx.t("escalated_spooled")
+        metrics.record_escalation("spooled")
     return [Reply(_with_intro(message, intro))]
 
 

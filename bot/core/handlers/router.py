@@ -7,7 +7,16 @@ from collections.abc import Awaitable, Callable
 
 from bot.core import callbacks
 from bot.core.context import TurnContext
-from bot.core.handlers import clarify, feedback, forget, info_commands, language, question, start
+from bot.core.handlers import (
+    clarify,
+    feedback,
+    forget,
+    info_commands,
+    language,
+    question,
+    start,
+    ticket_choice,
+)
 from bot.core.inputs import Prepared
 from bot.core.messages import Reply
 
@@ -55,4 +64,8 @@ async def _callback(ctx: TurnContext, data: str) -> list[Reply]:
         return await feedback.on_helpful(ctx, token, value)
     if action == "w":
         return await feedback.on_not_what_i_asked(ctx, token, value)
+    if action == "j":
+        return await ticket_choice.on_same(ctx, token, value)
+    if action == "k":
+        return await ticket_choice.on_other(ctx, token)
     return [Reply(ctx.t("button_expired"))]
