@@ -18,9 +18,10 @@ it changed, so tickets opened or closed by another process (the CLI, a second bo
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from sqlalchemy import select
@@ -29,6 +30,7 @@ from bot.storage.database import Database
 from bot.storage.models import Ticket
 from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import LANGUAGES, Entry
+from knowledge.thresholds import TICKET_OFFER_MIN
 
 log = logging.getLogger(__name__)
 
@@ -196,10 +198,27 @@ class OpenTicketIndex:
         matcher: object, text: str, language: str | None, result: object,
         open_ids: frozenset[str],
     ) -> list[str]:
-        """Entry ids of the open tickets the matcher finds plausible for `text`, best first."""
+        """Entry ids of the open tickets the matcher finds plausible for `text`, best first.
+
+        The bar is TICKET_OFFER_MIN, lower than the matcher's "did you mean" for verdicts: a
+        wrong offer costs the voter one tap on "no", while a missed one splits the same claim
+        over two tickets (and a Malay question about a Thai claim rarely reaches the higher bar).
+        """
+        others = {e for e in getattr(matcher, "entries", ()) if e not in open_ids}
+        features = getattr(matcher, "features", None)
+        if features is not None and hasattr(matcher, "decide"):
+            calibration = replace(
+                matcher.calibration,  # type: ignore[attr-defined]
+                answer_min=math.inf,  # offers only: never a verdict
+                clarify_min=TICKET_OFFER_MIN,
+                offer_min=TICKET_OFFER_MIN,
+            )
+            offered = matcher.decide(  # type: ignore[attr-defined]
+                features(text, language), calibration, exclude=frozenset(others)
+            )
+            return [c.entry_id for c in offered.candidates]
         next_candidates = getattr(matcher, "next_candidates", None)
         if next_candidates is not None:
-            others = {e for e in matcher.entries if e not in open_ids}  # type: ignore[attr-defined]
             return [c.entry_id for c in next_candidates(text, others, language)]
         # A matcher without next_candidates: what its own "did you mean" list offers.
         if getattr(result, "decision", None) != "clarify":
