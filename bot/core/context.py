@@ -19,7 +19,7 @@ from bot.core.callbacks import EntryIndex
 from bot.core.limits import RateLimiter
 from bot.core.messages import Incoming
 from bot.core.spool import Spool
-from bot.core.state import ChatMemory, Memory
+from bot.core.state import ChatMemory, Memory, QuestionContext, stored_question_id
 from bot.texts import t
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher
@@ -87,6 +87,24 @@ class TurnContext:
 
     def entry_by_hash(self, digest: str | None) -> Entry | None:
         return self.deps.entry_index.resolve(self.kb, digest) if digest else None
+
+    async def recall(self, token: str | None) -> QuestionContext | None:
+        """The question a button belongs to: from the chat's memory, else (after a restart, or
+        once it fell out of memory) read back from the database by the id in its token. None
+        when neither has it (a memory-only token from before a restart, a forgotten voter)."""
+        question = self.chat.question(token)
+        if question is not None:
+            return question
+        question_id = stored_question_id(token)
+        if question_id is None:
+            return None
+        found = await self.db(
+            "recall_question", question_id=question_id, user_id=self.incoming.user_id
+        )
+        if not found.ok or found.value is None:
+            return None
+        text, language = found.value
+        return self.chat.remember(text, language, question_id)
 
     async def db(self, method: str, /, **kwargs: Any) -> DbResult[Any]:
         """Call `repository.<method>(**kwargs)` in a thread; never raises."""

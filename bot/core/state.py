@@ -2,16 +2,26 @@
 
 Only short-lived things live here (the question a "did you mean" list belongs to, a pending
 "talk to a human" request); anything that must survive a restart is in the database. Memory is
-bounded: old chats and old questions fall off, and their buttons then answer "please ask again".
+bounded: old chats and old questions fall off.
+
+A question's token (what its buttons carry) is its database id when it was stored ("q" + id), so
+a button pressed after a restart or after the question fell out of memory still finds the
+question (TurnContext.recall reads it back), and two questions never share a token. A question
+that could not be stored (database down) gets a token unique to this process ("m" + a random
+boot tag + a counter): after a restart it is unknown, and the voter is asked to send it again,
+instead of a new question that happens to reuse the number being escalated.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
 MAX_CHATS = 20_000
 MAX_QUESTIONS_PER_CHAT = 12
+#: Distinguishes this process's unstored-question tokens from an earlier process's.
+_BOOT = secrets.token_hex(2)
 
 
 @dataclass
@@ -34,9 +44,14 @@ class ChatMemory:
     escalate_next: bool = False  # the voter asked for a human; their next claim goes to checkers
 
     def remember(self, text: str, language: str | None, question_id: int | None) -> QuestionContext:
-        token = _base36(self.next_token)
-        self.next_token += 1
-        context = QuestionContext(token, text, language, question_id)
+        if question_id is not None:
+            token = stored_token(question_id)
+        else:
+            token = f"m{_BOOT}{_base36(self.next_token)}"
+            self.next_token += 1
+        context = self.questions.pop(token, None) or QuestionContext(
+            token, text, language, question_id
+        )
         self.questions[token] = context
         while len(self.questions) > MAX_QUESTIONS_PER_CHAT:
             self.questions.popitem(last=False)
@@ -88,6 +103,20 @@ class Memory:
     def forget(self, user_id: int, chat_id: int) -> None:
         self._voters.pop(user_id, None)
         self._chats.pop(chat_id, None)
+
+
+def stored_token(question_id: int) -> str:
+    return f"q{_base36(question_id)}"
+
+
+def stored_question_id(token: str | None) -> int | None:
+    """The database id a token stands for, or None for a memory-only token."""
+    if not token or token[0] != "q" or not token[1:].isascii() or not token[1:].isalnum():
+        return None
+    try:
+        return int(token[1:], 36)
+    except ValueError:
+        return None
 
 
 def _base36(number: int) -> str:

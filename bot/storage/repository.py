@@ -160,6 +160,17 @@ class Repository:
             session.flush()
             return question.id
 
+    def recall_question(self, *, question_id: int, user_id: int) -> tuple[str, str] | None:
+        """The text and language of a question this voter asked, or None (purged, forgotten, or
+        somebody else's: a button only ever acts on its own voter's question)."""
+        with self.db.session() as session:
+            row = session.execute(
+                select(Question.text, Question.language)
+                .join(Voter, Question.voter_id == Voter.id)
+                .where(Question.id == question_id, Voter.telegram_id == user_id)
+            ).first()
+            return (row.text, row.language) if row is not None else None
+
     def record_feedback(
         self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
     ) -> None:

@@ -158,6 +158,30 @@ async def test_none_of_these_escalates_the_original_question(chat, db):
     assert db.count(Ticket) == 1
 
 
+async def test_none_of_these_after_a_restart_escalates_the_question_it_was_shown_for(
+    chat, make_services, chat_on, db
+):
+    """A deploy between the "did you mean" list and the tap: the button still finds the
+    voter's question (it is read back from the database), and never another one."""
+    await chat.say("where do i have to vote??")
+    none_button = chat.button("None of these")
+    restarted = chat_on(make_services())  # same database, fresh memory
+    # A new question after the restart must not take over the old button.
+    await restarted.say("Can I vote by SMS?")
+    replies = await restarted.press(none_button)
+    assert replies[0].text == t("en", "escalated_new")
+    assert [ticket.claim_text for ticket in db.rows(Ticket)] == ["where do i have to vote??"]
+
+
+async def test_a_question_button_acts_only_for_the_voter_who_asked(chat, new_chat, db):
+    await chat.say("where do i have to vote??")
+    none_button = chat.button("None of these")
+    stranger = new_chat(user_id=2002)  # e.g. the button forwarded into another chat
+    replies = await stranger.press(none_button)
+    assert replies[0].text == t("en", "button_expired")
+    assert db.count(Ticket) == 0
+
+
 def shown_entry_ids(chat, services) -> set[str]:
     """The entries behind the buttons the voter can see (card or candidates)."""
     kb, _ = services.knowledge.snapshot()

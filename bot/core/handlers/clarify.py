@@ -22,7 +22,7 @@ async def on_pick(ctx: TurnContext, token: str | None, digest: str | None) -> li
     entry = ctx.entry_by_hash(digest)
     if entry is None:
         return [Reply(ctx.t("button_expired"))]
-    question = ctx.chat.question(token)
+    question = await ctx.recall(token)
     if question is None:
         # The question fell out of memory (restart, or long ago): the card is still right.
         question = ctx.chat.remember(entry.text_in(ctx.lang), ctx.lang, None)
@@ -33,7 +33,7 @@ async def on_pick(ctx: TurnContext, token: str | None, digest: str | None) -> li
 
 
 async def on_none(ctx: TurnContext, token: str | None) -> list[Reply]:
-    question = ctx.chat.question(token)
+    question = await ctx.recall(token)
     if question is None:
         return [Reply(ctx.t("button_expired"))]
     if not ctx.incoming.is_private:

@@ -25,7 +25,7 @@ async def _record(
     """Store the voter's feedback on the entry the button was attached to; return the question
     the card answered (None once the bot has forgotten it, e.g. after a restart)."""
     entry = ctx.entry_by_hash(digest)
-    question = ctx.chat.question(token)
+    question = await ctx.recall(token)
     if entry is not None:
         await ctx.db(
             "record_feedback",
