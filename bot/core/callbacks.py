@@ -3,8 +3,9 @@
 Entry ids can be long ("th-2023-advance-voting-date-and-registration-deadline"), so buttons carry
 an 8-character hash of the id, resolved against the knowledge being served. Hashes (rather than a
 server-side table) keep a card's buttons working after a restart. What cannot be hashed (the
-voter's original question, for "none of these" and "not what I asked") lives in the chat's
-short-term memory under a small token; an unknown token answers "please ask again". The answer to
+voter's original question, for "none of these" and "not what I asked") is named by a token: its
+database id ("q..."), read back after a restart, or a process-local one when it could not be
+stored (bot/core/state.py); an unknown token answers "please ask again". The answer to
 "is your question one of the claims being checked?" carries ticket numbers instead: the voter's
 question is already stored as its own ticket, so that choice needs no memory at all and still
 works after a restart.
