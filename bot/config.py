@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         5.0, description="how often to look for edited knowledge"
     )
     cache_dir: Path = Field(REPO_ROOT / "var" / "cache", description="embedding cache")
+    spool_path: Path = Field(
+        REPO_ROOT / "var" / "spool.jsonl",
+        description="where escalations wait while the database is down (keep it on a volume)",
+    )
     rasa_url: str | None = Field(None, description="Rasa server, e.g. http://localhost:5005")
     rasa_timeout_seconds: float = Field(1.5, description="give up on Rasa after this long")
     rate_limit_per_minute: int = Field(30, description="messages a voter may send per minute")

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.config import REPO_ROOT, Settings
+from bot.config import Settings
 from bot.core.context import CoreDeps
 from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
@@ -41,7 +41,6 @@ from nlu.intent_service import IntentService
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SPOOL = REPO_ROOT / "var" / "spool.jsonl"
 SPOOL_RETRY_SECONDS = 30.0
 #: How often stored questions older than QUESTION_RETENTION_DAYS are deleted (/privacy promises it).
 PURGE_SECONDS = 6 * 3600.0
@@ -179,7 +178,7 @@ class Services:
 def build_services(
     settings: Settings,
     *,
-    spool_path: str | Path | None = DEFAULT_SPOOL,
+    spool_path: str | Path | None = None,
     matcher_factory: MatcherFactory | None = None,
     intents: IntentService | None = None,
     migrate: bool = True,
@@ -223,7 +222,7 @@ def build_services(
         on_reload=answered.on_reload if answered is not None else served.on_reload,
     )
     intent_service = intents or IntentService(settings.rasa_url, settings.rasa_timeout_seconds)
-    spool = Spool(spool_path)
+    spool = Spool(spool_path or settings.spool_path)
     limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_per_day)
     deps = CoreDeps(
         knowledge=served,

@@ -26,7 +26,7 @@ def add_chat_arguments(parser: argparse.ArgumentParser) -> None:
                         help="SQLAlchemy database URL (default: DATABASE_URL or var/factcheck.db)")
     parser.add_argument("--spool", metavar="FILE", type=Path, default=None,
                         help="where escalations wait while the database is down "
-                        "(default: var/spool.jsonl)")
+                        "(default: SPOOL_PATH, else var/spool.jsonl)")
     parser.add_argument("--user-id", type=int, default=1, help="the voter's id (default 1)")
     parser.add_argument("--language-code", default=None,
                         help="what Telegram would report as the voter's app language, e.g. th")
@@ -48,9 +48,9 @@ def run_chat(args: argparse.Namespace) -> int:
 
 async def _chat(settings: object, args: argparse.Namespace) -> int:
     from bot.console_chat import run_console
-    from bot.services import DEFAULT_SPOOL, build_services
+    from bot.services import build_services
 
-    services = build_services(settings, spool_path=getattr(args, "spool", None) or DEFAULT_SPOOL)  # type: ignore[arg-type]
+    services = build_services(settings, spool_path=getattr(args, "spool", None))  # type: ignore[arg-type]
     await asyncio.to_thread(services.intents.warm_up)
     await services.start(watch=True)
     try:
