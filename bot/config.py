@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import knowledge
@@ -98,10 +98,38 @@ class Settings(BaseSettings):
             raise ValueError("must be a positive number")
         return value
 
+    @field_validator("checker_ids")
+    @classmethod
+    def _user_ids(cls, value: str) -> str:
+        for part in value.replace(" ", "").split(","):
+            if part and not part.lstrip("-").isdigit():
+                raise ValueError(f"{part!r} is not a Telegram user id (comma-separated numbers)")
+        return value
+
     def checker_id_set(self) -> frozenset[int]:
         return frozenset(int(x) for x in self.checker_ids.replace(" ", "").split(",") if x)
 
 
+class ConfigurationError(Exception):
+    """Settings that cannot start the bot; the message names every bad variable."""
+
+
+def describe(error: ValidationError) -> str:
+    """One line per bad setting, named as the operator wrote it (the environment variable)."""
+    lines = []
+    for problem in error.errors():
+        variable = "_".join(str(part) for part in problem["loc"]).upper() or "settings"
+        given = problem.get("input")
+        shown = f"={given!r}" if isinstance(given, str | int | float) else ""
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        lines.append(f"  {variable}{shown}: {message}")
+    return "invalid configuration (environment or .env):\n" + "\n".join(lines)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    """The settings, validated once; ConfigurationError lists every bad value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise ConfigurationError(describe(exc)) from None

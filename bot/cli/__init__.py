@@ -45,8 +45,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     # Migrations run at every start; their step-by-step INFO lines are noise in a chat window.
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
+    from bot.config import ConfigurationError
+
     try:
         return int(args.handler(args) or 0)
+    except ConfigurationError as exc:
+        print(f"factcheck: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
