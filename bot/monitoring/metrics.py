@@ -220,6 +220,13 @@ ESCALATIONS = Counter(
     "Questions handed to fact-checkers, by outcome (new, joined, answered, spooled, lost).",
     ("outcome",),
 )
+TICKET_CHOICES = Counter(
+    "factcheck_ticket_choices_total",
+    "Voters' answers to 'is your question one of the claims being checked?', by outcome "
+    "(joined, kept, answered, target_closed, closed, already); a high 'kept' share means the "
+    "offers are often wrong (knowledge/thresholds.py TICKET_OFFER_MIN).",
+    ("outcome",),
+)
 REPLY_SECONDS = Histogram(
     "factcheck_reply_seconds",
     "Seconds the conversation took to produce its replies to one update, by kind "
@@ -241,6 +248,16 @@ def record_escalation(outcome: str) -> None:
     ESCALATIONS.inc(outcome)
 
 
+def record_ticket_choice(outcome: str) -> None:
+    """Count one voter's answer to a ticket offer (called by the core's ticket_choice)."""
+    TICKET_CHOICES.inc(outcome)
+
+
 def instruments() -> list[Family]:
     """The current values of the instruments above, ready for `render`."""
-    return [QUESTIONS.collect(), ESCALATIONS.collect(), REPLY_SECONDS.collect()]
+    return [
+        QUESTIONS.collect(),
+        ESCALATIONS.collect(),
+        TICKET_CHOICES.collect(),
+        REPLY_SECONDS.collect(),
+    ]

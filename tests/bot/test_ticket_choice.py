@@ -18,6 +18,7 @@ from sqlalchemy import select, text
 
 from bot.core.messages import Incoming, Reply
 from bot.escalation.ticket_index import OpenTicketIndex
+from bot.monitoring import metrics
 from bot.storage import Database
 from bot.storage.models import OutboxMessage, Ticket
 from bot.texts import t
@@ -121,8 +122,10 @@ async def test_yes_joins_the_ticket_being_checked_in_the_voters_language(build, 
     # Saved already, but not in the checkers' queue while the voter decides.
     assert open_tickets(services) == [(CLAIM, 1)]
 
+    accepted = metrics.TICKET_CHOICES.value("joined")
     joined = only(await second.press(t("th", "button_ticket_same")))
     assert joined.text == t("th", "escalated_joined", askers=2)
+    assert metrics.TICKET_CHOICES.value("joined") == accepted + 1  # for the operators' dashboard
     assert open_tickets(services) == [(CLAIM, 2)]
     assert all_tickets(services) == [(CLAIM, "open", 2), (THAI, "duplicate", 0)]
 

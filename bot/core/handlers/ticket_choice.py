@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bot.core.context import TurnContext
 from bot.core.messages import Reply
+from bot.monitoring import metrics
 
 
 async def on_same(ctx: TurnContext, own: str | None, ticket: str | None) -> list[Reply]:
@@ -48,6 +49,7 @@ async def _choose(ctx: TurnContext, own: int, ticket: int | None) -> list[Reply]
         return [Reply(ctx.t("ticket_choice_failed"))]
     receipt = result.value
     outcome = getattr(receipt, "outcome", "unknown")
+    metrics.record_ticket_choice(outcome)
     if outcome in ("joined", "already"):
         askers = getattr(receipt, "askers", 0)
         if askers > 1:
