@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -25,8 +26,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.storage import Database
 from bot.storage.models import Base
 
+if TYPE_CHECKING:
+    from knowledge.loader import KnowledgeBase
+    from knowledge.matcher import Matcher
+    from nlu.intent_service import IntentService
+
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
+KB_SMALL = DATA / "kb-small"
 
 
 def _reset_postgres(db: Database) -> None:
@@ -78,3 +85,36 @@ def database(
     if request.param == "postgres":
         _reset_postgres(db)
     db.dispose()
+
+
+# -- one real matcher and intent classifier per session, for every folder that builds services --
+@pytest.fixture(scope="session")
+def small_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    """A real matcher over tests/data/kb-small (embedding is the slow part: built once)."""
+    from knowledge.loader import load_directory
+    from knowledge.matcher import build_matcher
+
+    cache = tmp_path_factory.mktemp("embeddings")
+    return build_matcher(load_directory(KB_SMALL).published(), cache_dir=cache)
+
+
+@pytest.fixture(scope="session")
+def intent_service() -> IntentService:
+    from nlu.intent_service import IntentService
+
+    service = IntentService(None)
+    service.warm_up()
+    return service
+
+
+@pytest.fixture(scope="session")
+def reusing_matcher_factory(
+    small_matcher: Matcher,
+) -> Callable[[KnowledgeBase, Matcher | None], Matcher]:
+    """A matcher factory for build_services that starts from the session's matcher, so each
+    test's services embed nothing the session has embedded already."""
+
+    def factory(knowledge: KnowledgeBase, previous: Matcher | None) -> Matcher:
+        return (previous or small_matcher).updated(knowledge.published())
+
+    return factory

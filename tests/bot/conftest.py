@@ -20,39 +20,11 @@ from bot.core.messages import Button, Incoming, Reply
 from bot.services import Services, build_services
 from bot.storage.models import Feedback, Question, Ticket, TicketSubscriber, Voter
 from knowledge.loader import KnowledgeBase
-from knowledge.matcher import Matcher, build_matcher
+from knowledge.matcher import Matcher
 from nlu.intent_service import IntentService
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 KB_SMALL = DATA / "kb-small"
-
-
-@pytest.fixture(scope="session")
-def matcher_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("embeddings")
-
-
-@pytest.fixture(scope="session")
-def small_matcher(matcher_cache: Path) -> Matcher:
-    from knowledge.loader import load_directory
-
-    return build_matcher(load_directory(KB_SMALL).published(), cache_dir=matcher_cache)
-
-
-@pytest.fixture(scope="session")
-def intent_service() -> IntentService:
-    service = IntentService(None)
-    service.warm_up()
-    return service
-
-
-def reuse(matcher: Matcher) -> Callable[[KnowledgeBase, Matcher | None], Matcher]:
-    """A matcher factory that starts from the session's matcher (reusing its embeddings)."""
-
-    def factory(knowledge: KnowledgeBase, previous: Matcher | None) -> Matcher:
-        return (previous or matcher).updated(knowledge.published())
-
-    return factory
 
 
 def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
@@ -69,7 +41,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
 
 @pytest.fixture
 def make_services(
-    tmp_path: Path, small_matcher: Matcher, intent_service: IntentService
+    tmp_path: Path,
+    reusing_matcher_factory: Callable[[KnowledgeBase, Matcher | None], Matcher],
+    intent_service: IntentService,
 ) -> Callable[..., Services]:
     built: list[Services] = []
 
@@ -77,7 +51,7 @@ def make_services(
         services = build_services(
             make_settings(tmp_path, **overrides),
             spool_path=tmp_path / "spool.jsonl",
-            matcher_factory=reuse(small_matcher),
+            matcher_factory=reusing_matcher_factory,
             intents=intent_service,
         )
         built.append(services)

@@ -21,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from bot.config import Settings
 from bot.services import Services, build_services
-from knowledge.loader import KnowledgeBase, load_directory
-from knowledge.matcher import Matcher, build_matcher
+from knowledge.loader import KnowledgeBase
+from knowledge.matcher import Matcher
 from nlu.intent_service import IntentService
 
 TESTS = Path(__file__).resolve().parent.parent
@@ -68,30 +68,11 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("pg_schema"))
 
 
-@pytest.fixture(scope="session")
-def small_matcher(tmp_path_factory: pytest.TempPathFactory) -> Matcher:
-    """One real matcher over tests/data/kb-small for the session (embedding is the slow part)."""
-    cache = tmp_path_factory.mktemp("embeddings")
-    return build_matcher(load_directory(KB_SMALL).published(), cache_dir=cache)
-
-
-@pytest.fixture(scope="session")
-def intent_service() -> IntentService:
-    service = IntentService(None)
-    service.warm_up()
-    return service
-
-
-def _reuse(matcher: Matcher) -> Callable[[KnowledgeBase, Matcher | None], Matcher]:
-    def factory(knowledge: KnowledgeBase, previous: Matcher | None) -> Matcher:
-        return (previous or matcher).updated(knowledge.published())
-
-    return factory
-
-
 @pytest.fixture
 def make_services(
-    tmp_path: Path, small_matcher: Matcher, intent_service: IntentService
+    tmp_path: Path,
+    reusing_matcher_factory: Callable[[KnowledgeBase, Matcher | None], Matcher],
+    intent_service: IntentService,
 ) -> Iterator[Callable[..., Services]]:
     """Real services (conversation, storage, escalation) on the given database URL."""
     built: list[Services] = []
@@ -109,7 +90,7 @@ def make_services(
         services = build_services(
             Settings(_env_file=None, **values),  # type: ignore[call-arg]
             spool_path=tmp_path / "spool.jsonl",
-            matcher_factory=_reuse(small_matcher),
+            matcher_factory=reusing_matcher_factory,
             intents=intent_service,
         )
         built.append(services)
