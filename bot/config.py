@@ -101,13 +101,18 @@ class Settings(BaseSettings):
     @field_validator("checker_ids")
     @classmethod
     def _user_ids(cls, value: str) -> str:
-        for part in value.replace(" ", "").split(","):
-            if part and not part.lstrip("-").isdigit():
+        for part in _id_parts(value):
+            if not part.lstrip("-").isdigit():
                 raise ValueError(f"{part!r} is not a Telegram user id (comma-separated numbers)")
         return value
 
     def checker_id_set(self) -> frozenset[int]:
-        return frozenset(int(x) for x in self.checker_ids.replace(" ", "").split(",") if x)
+        return frozenset(int(x) for x in _id_parts(self.checker_ids))
+
+
+def _id_parts(value: str) -> list[str]:
+    """The items of a comma-separated id list, spaces and empty items dropped."""
+    return [part for part in value.replace(" ", "").split(",") if part]
 
 
 class ConfigurationError(Exception):

@@ -111,7 +111,7 @@ class ConsoleChat:
         """The outbox's `send` for this terminal: print a notification like a reply."""
         if chat_id != self.chat_id:
             self._write(f"(to chat {chat_id})\n")
-        self.show([Reply(text, buttons=tuple(tuple(row) for row in buttons))])
+        self.show([Reply(text, buttons=buttons)])
 
     def _write(self, text: str) -> None:
         self.out.write(text)

@@ -113,10 +113,7 @@ def stored_question_id(token: str | None) -> int | None:
     """The database id a token stands for, or None for a memory-only token."""
     if not token or token[0] != "q" or not token[1:].isascii() or not token[1:].isalnum():
         return None
-    try:
-        return int(token[1:], 36)
-    except ValueError:
-        return None
+    return int(token[1:], 36)  # ASCII letters and digits: always valid base 36
 
 
 def _base36(number: int) -> str:

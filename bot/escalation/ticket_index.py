@@ -171,22 +171,32 @@ class OpenTicketIndex:
 
         Joining needs the matcher's confident `answer` among everything it knows (curated and
         answered entries included, the distractors its calibration was fitted with). Offers are
-        the matcher's own decision with every entry but the open tickets set aside
-        (`next_candidates`): a curated entry the voter already turned down ("none of these",
-        "not what I asked") must not hide a plausible ticket, and only tickets the matcher finds
-        plausible (at least its "did you mean" level) are offered. Offering is safe where joining
-        is not: the voter sees the claim and says whether it is theirs; no verdict is shown.
+        decided on the same features with every entry but the open tickets set aside: a curated
+        entry the voter already turned down ("none of these", "not what I asked") must not hide
+        a plausible ticket, and only tickets from TICKET_OFFER_MIN are offered. Offering is safe
+        where joining is not: the voter sees the claim and says whether it is theirs; no verdict
+        is shown.
         """
         try:
             matcher, open_ids = self._snapshot()
             if matcher is None:
                 return TicketLookup()
-            result = matcher.match(text, language)  # type: ignore[attr-defined]
+            # The message is embedded and its candidates scored once, for the join and the offers.
+            feats = (
+                matcher.features(text, language)  # type: ignore[attr-defined]
+                if hasattr(matcher, "features") and hasattr(matcher, "decide")
+                else None
+            )
+            result = (
+                matcher.decide(feats)  # type: ignore[attr-defined]
+                if feats is not None
+                else matcher.match(text, language)  # type: ignore[attr-defined]
+            )
             if result.decision == "answer" and result.entry_id in open_ids:
                 return TicketLookup(join=ticket_id_of(result.entry_id))
             if not offers:
                 return TicketLookup()
-            candidates = self._plausible_tickets(matcher, text, language, result, open_ids)
+            candidates = self._plausible_tickets(matcher, text, language, result, open_ids, feats)
         except Exception:  # noqa: BLE001 - a matcher failure must not lose the escalation
             log.exception("matching a question against open tickets failed; opening a ticket")
             return TicketLookup()
@@ -196,7 +206,7 @@ class OpenTicketIndex:
     @staticmethod
     def _plausible_tickets(
         matcher: object, text: str, language: str | None, result: object,
-        open_ids: frozenset[str],
+        open_ids: frozenset[str], feats: object | None,
     ) -> list[str]:
         """Entry ids of the open tickets the matcher finds plausible for `text`, best first.
 
@@ -205,8 +215,7 @@ class OpenTicketIndex:
         over two tickets (and a Malay question about a Thai claim rarely reaches the higher bar).
         """
         others = {e for e in getattr(matcher, "entries", ()) if e not in open_ids}
-        features = getattr(matcher, "features", None)
-        if features is not None and hasattr(matcher, "decide"):
+        if feats is not None:
             calibration = replace(
                 matcher.calibration,  # type: ignore[attr-defined]
                 answer_min=math.inf,  # offers only: never a verdict
@@ -214,9 +223,10 @@ class OpenTicketIndex:
                 offer_min=TICKET_OFFER_MIN,
             )
             offered = matcher.decide(  # type: ignore[attr-defined]
-                features(text, language), calibration, exclude=frozenset(others)
+                feats, calibration, exclude=frozenset(others)
             )
             return [c.entry_id for c in offered.candidates]
+        # Matchers without features (simple stand-ins): their own "did you mean" level.
         next_candidates = getattr(matcher, "next_candidates", None)
         if next_candidates is not None:
             return [c.entry_id for c in next_candidates(text, others, language)]
