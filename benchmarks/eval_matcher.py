@@ -54,6 +54,13 @@ KNOWLEDGE = {
 }
 CACHE = ROOT / "var" / "cache"
 ESCALATE_MIN = 0.92  # unknown dev queries that must escalate (target on test: 90%)
+#: Wrong answers the calibration accepts on dev, as a share of the known and, separately, of the
+#: unknown dev queries. None, so that unseen queries keep a margin under the 1% target: with 0.01
+#: (one wrong answer in ~200 known and in ~120 unknown dev queries) one near-miss stops holding the
+#: bar at 0.92 and the bot answers 41% of the known test queries instead of 24%, but calibrating
+#: the other way round (fit on test, score dev) then answers 1.6% of the unknown ones wrongly
+#: (BENCHMARKS.md, "Matching"). `--wrong-max 0.01` reproduces that trade.
+WRONG_MAX_DEV = 0.0
 TARGETS = {
     "known_wrong_max": 0.01,
     "unknown_wrong_max": 0.01,
@@ -216,11 +223,13 @@ def decide_vec(
     return answer, clarify, offered
 
 
-def search_thresholds(t: Table, near: bool) -> tuple[float, float, float, float]:
-    """The thresholds that do best on dev. Constraints first: no wrong answer at all on dev (so
-    that the test and unseen queries keep a margin under the 1% target) and at least
-    ESCALATE_MIN of the unknown dev queries escalated (a margin over the 90% target). Among
-    those, the most right answers plus half the right entries offered in a clarify."""
+def search_thresholds(
+    t: Table, near: bool, wrong_max: float = WRONG_MAX_DEV
+) -> tuple[float, float, float, float]:
+    """The thresholds that do best on dev. Constraints first: wrong answers within `wrong_max`
+    of the known and of the unknown dev queries, and at least ESCALATE_MIN of the unknown dev
+    queries escalated (a margin over the 90% target). Among those, the most right answers plus
+    half the right entries offered in a clarify."""
     best: tuple[float, tuple[float, float, float, float]] | None = None
     known = t.known
     unknown = ~t.known
@@ -236,8 +245,9 @@ def search_thresholds(t: Table, near: bool) -> tuple[float, float, float, float]
                     continue
                 for o in (c / 4, c / 2, c):
                     ans, _cla, off = decide_vec(t, a, m, c, o, near)
-                    wrong = (ans & known & ~t.best_right).sum() + (ans & unknown).sum()
-                    if wrong:
+                    known_wrong = (ans & known & ~t.best_right).sum()
+                    unknown_wrong = (ans & unknown).sum()
+                    if known_wrong > wrong_max * nk or unknown_wrong > wrong_max * nu:
                         continue
                     right = (ans & known & t.best_right).sum() / nk
                     found = right + off[known].sum() / nk
@@ -248,11 +258,13 @@ def search_thresholds(t: Table, near: bool) -> tuple[float, float, float, float]
     return tuple(round(x, 3) for x in best[1])  # type: ignore[return-value]
 
 
-def calibrate(dev: Sequence[Scored], mode: str, matcher: Matcher) -> Calibration:
+def calibrate(
+    dev: Sequence[Scored], mode: str, matcher: Matcher, wrong_max: float = WRONG_MAX_DEV
+) -> Calibration:
     weights, bias = fit_weights(dev, mode)
     cal = Calibration(weights, bias, 1.0, 0.0, 1.0, 1.0)
     t = tabulate(dev, cal, matcher)
-    a, m, c, o = search_thresholds(t, near=MODES[mode].near_miss)
+    a, m, c, o = search_thresholds(t, near=MODES[mode].near_miss, wrong_max=wrong_max)
     return replace(cal, answer_min=a, margin_min=m, clarify_min=c, offer_min=o)
 
 
@@ -349,7 +361,11 @@ def targets_met(c: Counts) -> dict[str, bool]:
 
 
 def run(
-    modes: Sequence[str], split: str, do_calibrate: bool, cache_dir: Path = CACHE
+    modes: Sequence[str],
+    split: str,
+    do_calibrate: bool,
+    cache_dir: Path = CACHE,
+    wrong_max: float = WRONG_MAX_DEV,
 ) -> dict[str, tuple[dict[str, Counts], list, Calibration]]:
     queries = load_queries()
     kbs = sorted({q.kb for q in queries})
@@ -366,7 +382,7 @@ def run(
         cal = CALIBRATIONS[mode]
         if do_calibrate:
             dev = featurise([q for q in queries if q.split == "dev"], matchers)
-            cal = calibrate(dev, mode, any_matcher)
+            cal = calibrate(dev, mode, any_matcher, wrong_max)
         scored = featurise([q for q in queries if q.split == split], matchers)
         groups, details = score(scored, matchers, cal)
         results[mode] = (groups, details, cal)
@@ -412,10 +428,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", default="test", choices=("dev", "test"))
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated")
     parser.add_argument("--errors", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--wrong-max",
+        type=float,
+        default=WRONG_MAX_DEV,
+        help="share of dev's known / unknown queries the calibration may answer wrongly "
+        f"(default {WRONG_MAX_DEV:g}; see WRONG_MAX_DEV)",
+    )
     args = parser.parse_args(argv)
     modes = [m for m in args.modes.split(",") if m]
     start = time.perf_counter()
-    results = run(modes, args.split, args.calibrate)
+    if args.write and args.wrong_max != WRONG_MAX_DEV:
+        parser.error("--write only with the default --wrong-max (the shipped rule)")
+    results = run(modes, args.split, args.calibrate, wrong_max=args.wrong_max)
     shown = DEFAULT_MODE if DEFAULT_MODE in results else modes[-1]
     for mode, (groups, details, _cal) in results.items():
         print(f"\n## {mode} ({args.split} split)\n")

@@ -92,3 +92,35 @@ def test_matcher_accuracy_does_not_regress(scored_test_split) -> None:  # type: 
     rates = total.rates()
     assert rates["known_answered"] >= 0.20, rates
     assert rates["known_found"] >= 0.64, rates
+
+
+def _table(evaluation, known_p1: list[float], unknown_p1: list[float]):  # type: ignore[no-untyped-def]
+    """A calibration table whose known queries all rank the right entry first, far ahead."""
+    import numpy as np
+
+    n_known = len(known_p1)
+    p1 = np.asarray(known_p1 + unknown_p1)
+    known = np.arange(len(p1)) < n_known
+    return evaluation.Table(
+        known=known,
+        p1=p1,
+        p2=np.zeros(len(p1)),
+        best_right=known.copy(),
+        best_near=np.zeros(len(p1), bool),
+        right_rank=np.where(known, 0, 99),
+        right_p=np.where(known, p1, 0.0),
+    )
+
+
+def test_calibration_allows_no_wrong_answer_on_dev_unless_told(evaluation) -> None:  # type: ignore[no-untyped-def]
+    """One unknown dev query that scores like a right answer holds the answer bar above it by
+    default; allowed 1% wrong (one in these 150 unknown queries), the bar drops under it and
+    answers the known queries between the two."""
+    known = [0.95] * 50 + [0.85] * 100
+    unknown = [0.91] + [0.05] * 149
+    strict = evaluation.search_thresholds(_table(evaluation, known, unknown), near=False)
+    assert strict[0] > 0.91
+    loose = evaluation.search_thresholds(
+        _table(evaluation, known, unknown), near=False, wrong_max=0.01
+    )
+    assert loose[0] <= 0.85
