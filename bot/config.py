@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     outbox_rate_per_second: int = Field(
         30, ge=1, description="notifications this process sends per second at most"
     )
+    ticket_hold_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="how long a new ticket waits out of the checkers' queue while its voter is "
+        "asked whether it is a claim already being checked",
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -210,6 +210,7 @@ def build_services(
                 matcher_factory=lambda entries: factory(
                     KnowledgeBase.of("open-tickets", list(entries), []), None
                 ),
+                hold_seconds=settings.ticket_hold_seconds,
             )
             repository = escalation.repository
             answered = AnsweredKnowledge(database, served.on_reload)

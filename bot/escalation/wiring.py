@@ -32,7 +32,7 @@ from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex
-from bot.escalation.tickets import ChoiceReceipt, TicketService
+from bot.escalation.tickets import HOLD_SECONDS, ChoiceReceipt, TicketService
 from bot.storage.database import Database
 from bot.storage.models import Answer, Ticket
 from bot.storage.repository import EscalationReceipt, Repository
@@ -191,16 +191,21 @@ def build_escalation(
     checker_ids: frozenset[int] | set[int] = frozenset(),
     base_matcher: Callable[[], Any] | None = None,
     matcher_factory: Callable[[list[Any]], Any] | None = None,
+    hold_seconds: float = HOLD_SECONDS,
 ) -> Escalation:
     """The escalation objects over `database`.
 
     `base_matcher()` returns the conversation's current matcher (in services.py:
     `lambda: served.snapshot()[1]`); the open-ticket index is that matcher plus the open tickets.
     `matcher_factory(entries)` is the fallback for a process without a conversation matcher.
+    `hold_seconds` is TICKET_HOLD_SECONDS: how long a voter has to say whether their question is
+    an open ticket's claim before theirs joins the checkers' queue.
     """
     registry = CheckerRegistry(database, checker_ids)
     index = OpenTicketIndex(database, base=base_matcher, factory=matcher_factory)
-    tickets = TicketService(database, registry=registry, ticket_index=index)
+    tickets = TicketService(
+        database, registry=registry, ticket_index=index, hold_seconds=hold_seconds
+    )
     return Escalation(
         database=database, registry=registry, tickets=tickets, index=index,
         repository=TicketRoutingRepository(database, tickets),

@@ -30,3 +30,10 @@ async def test_old_questions_are_purged(services, chat, db):
         session.execute(update(Question).where(Question.id == first).values(created_at=old))
     assert await services.purge_old_questions() == 1
     assert db.count(Question) == 1
+
+
+def test_ticket_hold_comes_from_the_settings(make_services):
+    """TICKET_HOLD_SECONDS reaches the ticket service: an organisation whose voters answer slowly
+    can hold new questions longer before they join the checkers' queue."""
+    assert make_services().escalation.tickets.hold_seconds == 300.0
+    assert make_services(ticket_hold_seconds=45).escalation.tickets.hold_seconds == 45.0
