@@ -10,8 +10,11 @@ always gets a reply and never an exception. Three things keep a dead Rasa cheap:
 * rate-limited warnings: one line per reason per ``log_interval`` seconds, with a count of what
   was suppressed, so a dead Rasa does not flood the logs.
 
-``service.stats`` counts what happened (``rasa_ok``, ``embedded`` and ``fallbacks`` by reason) for
-the health command and the benchmarks.
+A message that only acknowledges ("ok", "โอเค", "baik") is answered by rule before either engine
+(:mod:`nlu.acknowledgement`; engine ``"rule"``).
+
+``service.stats`` counts what happened (``rasa_ok``, ``embedded``, ``rule`` and ``fallbacks`` by
+reason) for the health command and the benchmarks.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nlu.acknowledgement import ACKNOWLEDGEMENT_INTENT, is_acknowledgement
 from nlu.intent_classifier import CONFIDENCE_THRESHOLD, IntentClassifier
 from nlu.intents import FALLBACK_INTENT, IntentResult
 from nlu.normalize import clean
@@ -42,12 +46,14 @@ MAX_CHARS = 1000
 @dataclass
 class IntentStats:
     """Counters since start-up. ``rasa_ok``: answered by Rasa; ``embedded``: answered by the
-    embedded engine because no Rasa is configured; ``fallbacks``: answered by the embedded engine
-    although Rasa is configured, keyed by reason (``RasaError.reason``, ``circuit_open`` for
-    requests that skipped Rasa, ``error`` for anything unexpected)."""
+    embedded engine because no Rasa is configured; ``rule``: acknowledgements answered before
+    either engine; ``fallbacks``: answered by the embedded engine although Rasa is configured,
+    keyed by reason (``RasaError.reason``, ``circuit_open`` for requests that skipped Rasa,
+    ``error`` for anything unexpected)."""
 
     rasa_ok: int = 0
     embedded: int = 0
+    rule: int = 0
     fallbacks: Counter[str] = field(default_factory=Counter)
     circuit_opened: int = 0
 
@@ -55,6 +61,7 @@ class IntentStats:
         return {
             "rasa_ok": self.rasa_ok,
             "embedded": self.embedded,
+            "rule": self.rule,
             "fallbacks": dict(self.fallbacks),
             "circuit_opened": self.circuit_opened,
         }
@@ -102,6 +109,8 @@ class IntentService:
         text = _prepare(text)
         if not text:
             return IntentResult(FALLBACK_INTENT, 0.0, (), "embedded")
+        if (ruled := self._rule(text)) is not None:
+            return ruled
         if self.rasa is not None and self._may_call_rasa():
             try:
                 result = await self.rasa.parse(text)
@@ -119,6 +128,8 @@ class IntentService:
         text = _prepare(text)
         if not text:
             return IntentResult(FALLBACK_INTENT, 0.0, (), "embedded")
+        if (ruled := self._rule(text)) is not None:
+            return ruled
         if self.rasa is not None and self._may_call_rasa():
             try:
                 result = self.rasa.parse_sync(text)
@@ -145,6 +156,13 @@ class IntentService:
             await self.rasa.aclose()
 
     # internals
+
+    def _rule(self, text: str) -> IntentResult | None:
+        if not is_acknowledgement(text):
+            return None
+        with self._lock:
+            self.stats.rule += 1
+        return IntentResult(ACKNOWLEDGEMENT_INTENT, 1.0, (), "rule")
 
     def _embedded(self, text: str) -> IntentResult:
         if self.rasa is None:

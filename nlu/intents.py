@@ -35,7 +35,8 @@ class IntentResult:
 
     ``entities`` are plain dicts shaped like Rasa's (``entity``, ``value``, optional ``start``/
     ``end``) so both engines produce the same structure; ``engine`` says which one answered
-    (``"rasa"`` or ``"embedded"``), which the logs and benchmarks rely on.
+    (``"rasa"``, ``"embedded"``, or ``"rule"`` for an acknowledgement decided before either),
+    which the logs and benchmarks rely on.
     """
 
     intent: str
