@@ -114,18 +114,55 @@ def knowledge_files(directory: Path) -> list[Path]:
     return found
 
 
-def load_directory(directory: str | os.PathLike[str]) -> KnowledgeBase:
+def load_directory(
+    directory: str | os.PathLike[str], cache: FileCache | None = None
+) -> KnowledgeBase:
     """Load and validate a whole directory; raise KnowledgeInvalid listing every error."""
-    entries, errors, warnings = check_directory(directory)
+    entries, errors, warnings = check_directory(directory, cache)
     if errors:
         raise KnowledgeInvalid(str(directory), errors)
     return KnowledgeBase.of(str(directory), entries, warnings)
 
 
+class FileCache:
+    """What checking each file gave last time, reused while the file's size and modification
+    time are unchanged: a running bot that reloads after a maintainer edits one file re-reads
+    that file only (parsing is most of a reload: ~3 s for 8,000 entries in one file)."""
+
+    def __init__(self) -> None:
+        self._results: dict[str, tuple[tuple[int, int], list[Entry], list[Problem], list[Problem]]]
+        self._results = {}
+        self.reused = 0  # files served from the cache, for tests and logs
+
+    def check(self, path: Path) -> tuple[list[Entry], list[Problem], list[Problem]]:
+        try:
+            st = path.stat()
+            key: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            key = None  # the checker reports the unreadable file
+        hit = self._results.get(str(path))
+        if key is not None and hit is not None and hit[0] == key:
+            self.reused += 1
+            return hit[1], hit[2], hit[3]
+        errors: list[Problem] = []
+        warnings: list[Problem] = []
+        entries = _FileChecker(path, errors, warnings).run()
+        if key is not None:
+            self._results[str(path)] = (key, entries, errors, warnings)
+        return entries, errors, warnings
+
+    def keep_only(self, paths: list[Path]) -> None:
+        """Forget files that are gone."""
+        names = {str(p) for p in paths}
+        for name in [n for n in self._results if n not in names]:
+            del self._results[name]
+
+
 def check_directory(
-    directory: str | os.PathLike[str],
+    directory: str | os.PathLike[str], cache: FileCache | None = None
 ) -> tuple[list[Entry], list[Problem], list[Problem]]:
-    """(entries, errors, warnings) for a directory, never raising for bad content."""
+    """(entries, errors, warnings) for a directory, never raising for bad content. With a
+    `cache`, files unchanged since it last saw them are not read again."""
     root = Path(directory)
     errors: list[Problem] = []
     warnings: list[Problem] = []
@@ -134,10 +171,17 @@ def check_directory(
     files = knowledge_files(root)
     if not files:
         warnings.append(Problem(str(root), 0, None, "no .yml or .yaml files found"))
+    if cache is not None:
+        cache.keep_only(files)
     entries: list[Entry] = []
     seen: dict[str, Entry] = {}
     for path in files:
-        file_entries = _FileChecker(path, errors, warnings).run()
+        if cache is not None:
+            file_entries, file_errors, file_warnings = cache.check(path)
+            errors.extend(file_errors)
+            warnings.extend(file_warnings)
+        else:
+            file_entries = _FileChecker(path, errors, warnings).run()
         for entry in file_entries:
             first = seen.get(entry.id)
             if first is not None:
@@ -209,17 +253,17 @@ class _FileChecker:
             self.error(text[: text.index("\x00")].count("\n") + 1, "file contains a NUL byte")
             return None
         try:
-            aliases = sum(
-                isinstance(ev, yaml.AliasEvent) for ev in yaml.parse(text, Loader=_Loader)
-            )
-            if aliases > MAX_ALIASES:
-                self.error(1, f"too many YAML aliases ({aliases}); refusing a possible alias bomb")
-                return None
+            # Composing never expands an alias (it shares the anchored node), so an alias bomb
+            # is cheap to compose and is refused from the node graph, in one parse of the file.
             root = yaml.compose(text, Loader=_Loader)
             if root is None:
                 self.warn(1, "file is empty")
                 return None
-            if _expanded_size(root, {}) > MAX_EXPANDED_NODES:
+            aliases = _alias_count(root)
+            if aliases > MAX_ALIASES:
+                self.error(1, f"too many YAML aliases ({aliases}); refusing a possible alias bomb")
+                return None
+            if aliases and _expanded_size(root, {}) > MAX_EXPANDED_NODES:
                 self.error(
                     1, "YAML aliases expand to over a million values; refusing an alias bomb"
                 )
@@ -525,6 +569,26 @@ class _FileChecker:
         except ValueError:
             self.warn(item[1], f"`published` is not an ISO date (YYYY-MM-DD): {value!r}; ignored")
             return None
+
+
+def _alias_count(root: yaml.Node) -> int:
+    """How many aliases the document uses: every reference to a node after its first (the
+    composer hands an alias the anchored node itself)."""
+    seen: set[int] = set()
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            count += 1
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.extend((key, value))
+    return count
 
 
 def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:

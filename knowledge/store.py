@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.loader import (
+    FileCache,
     KnowledgeBase,
     KnowledgeInvalid,
     Problem,
@@ -64,7 +65,9 @@ class KnowledgeStore:
         self._on_reload = on_reload
         self._lock = threading.Lock()
         self._fingerprint = fingerprint(self.directory)
-        self._current = load_directory(self.directory)  # an invalid start-up is the caller's error
+        self._files = FileCache()  # a reload re-reads only the files that changed
+        # An invalid start-up is the caller's error.
+        self._current = load_directory(self.directory, self._files)
         self.last_errors: tuple[Problem, ...] = ()
         if on_reload:
             on_reload(self._current)
@@ -84,7 +87,7 @@ class KnowledgeStore:
         with self._lock:
             self._fingerprint = fingerprint(self.directory) if new_fp is None else new_fp
             try:
-                knowledge = load_directory(self.directory)
+                knowledge = load_directory(self.directory, self._files)
             except KnowledgeInvalid as exc:
                 self.last_errors = tuple(exc.errors)
                 log.error(

@@ -310,3 +310,24 @@ def test_bundled_knowledge_is_valid() -> None:
     assert len(kb.published()) >= 60
     for entry in kb.published():
         assert set(entry.text) == set(entry.answer) == {"th", "ms", "en"}, entry.id
+
+
+def test_too_many_aliases_are_refused(tmp_path: Path) -> None:
+    """Many small aliases (under the expansion limit) are refused by count, from one parse."""
+    refs = ",".join(["*a"] * 1001)
+    write(tmp_path, "many.yml", f"a: &a x\nb: [{refs}]\nid: m\nkind: fact\n")
+    problem = only_error(tmp_path)
+    assert "too many YAML aliases (1001)" in problem.message and problem.line == 1, problem
+
+
+def test_a_few_aliases_are_still_read(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "ok.yml",
+        "entries:\n"
+        "- {id: one, kind: fact, text: {en: Polls open at 8}, answer: &a {en: See the notice.}}\n"
+        "- {id: two, kind: fact, text: {en: Polls close at 5}, answer: *a}\n",
+    )
+    entries = load_directory(tmp_path).entries
+    assert [e.id for e in entries] == ["one", "two"]
+    assert entries[1].answer["en"] == "See the notice."

@@ -85,3 +85,32 @@ async def test_watch_reloads_in_the_background(tmp_path: Path) -> None:
         assert store.current.get("a").answer["en"] == "Tuesday"
     finally:
         task.cancel()
+
+
+def test_reload_reads_only_the_edited_file(tmp_path: Path) -> None:
+    """Unchanged files are served from the store's file cache; the result is what a fresh load
+    of the directory gives, errors of a still-broken file included."""
+    for name in "abc":
+        write(tmp_path / f"{name}.yml", id=name, q=f"Question {name}?", a="old")
+    store = KnowledgeStore(tmp_path)
+    files = store._files
+    assert files.reused == 0
+    write(tmp_path / "b.yml", id="b", q="Question b?", a="new")
+    assert store.reload_if_changed().loaded
+    assert files.reused == 2  # a.yml and c.yml
+    assert [store.current.get(x).answer["en"] for x in "abc"] == ["old", "new", "old"]
+    (tmp_path / "c.yml").unlink()
+    (tmp_path / "d.yml").write_text("id: Bad Id\nkind: fact\n", encoding="utf-8")
+    broken = store.reload_if_changed()
+    assert not broken.loaded and any("d.yml:1" in str(e) for e in broken.errors)
+    write(tmp_path / "a.yml", id="a", q="Question a?", a="newer")
+    again = store.reload_if_changed()  # d.yml is still broken: reused, its error still reported
+    assert not again.loaded and any("d.yml:1" in str(e) for e in again.errors)
+    (tmp_path / "d.yml").unlink()
+    assert store.reload_if_changed().loaded
+    assert sorted(e.id for e in store.current.entries) == ["a", "b"]
+    assert store.current.get("a").answer["en"] == "newer"
+    fresh = KnowledgeStore(tmp_path).current
+    assert [(e.id, dict(e.answer)) for e in fresh.entries] == [
+        (e.id, dict(e.answer)) for e in store.current.entries
+    ]
