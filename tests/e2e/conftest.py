@@ -14,7 +14,6 @@ import importlib.util
 import itertools
 import os
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -23,25 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from factcheck_testing import load_e2e
 
 E2E_DIR = Path(__file__).resolve().parent
 
 
-def _load(name: str) -> Any:
-    """Load a sibling module by path: with --import-mode=importlib test dirs are not on sys.path."""
-    module_name = f"factcheck_e2e_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, E2E_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bridge_module = _load("bridge")
-harness = _load("harness")
+bridge_module = load_e2e("bridge")
+harness = load_e2e("harness")
 
 MODES = ("polling", "webhook")
 #: The bot loads its models and knowledge before it talks to Telegram; allow for a cold cache.

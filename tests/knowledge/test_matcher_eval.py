@@ -7,25 +7,17 @@ the ablation.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
+from factcheck_testing import load_path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 @pytest.fixture(scope="module")
 def evaluation():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "eval_matcher", ROOT / "benchmarks" / "eval_matcher.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_path("eval_matcher", ROOT / "benchmarks" / "eval_matcher.py")
 
 
 def test_query_set_is_large_varied_and_split(evaluation) -> None:  # type: ignore[no-untyped-def]

@@ -20,7 +20,6 @@ knows which process made which Bot API call.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -35,6 +34,7 @@ from typing import Any
 
 import httpx
 import pytest
+from factcheck_testing import load_e2e
 from sqlalchemy import func, select
 
 from bot.escalation.checkers import CheckerRegistry
@@ -60,21 +60,8 @@ SEEDED_VOTERS = 200
 SEEDED_VOTERS_2 = 150
 
 
-def _load(name: str) -> Any:
-    """tests/e2e's harness and bridge, under the names tests/e2e/conftest.py gives them."""
-    module_name = f"factcheck_e2e_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, E2E_DIR / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-harness = _load("harness")
-bridge_module = _load("bridge")
+harness = load_e2e("harness")
+bridge_module = load_e2e("bridge")
 
 
 @dataclass
