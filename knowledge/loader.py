@@ -171,17 +171,14 @@ def check_directory(
     files = knowledge_files(root)
     if not files:
         warnings.append(Problem(str(root), 0, None, "no .yml or .yaml files found"))
-    if cache is not None:
-        cache.keep_only(files)
+    cache = cache or FileCache()  # without one: a cache of this call only
+    cache.keep_only(files)
     entries: list[Entry] = []
     seen: dict[str, Entry] = {}
     for path in files:
-        if cache is not None:
-            file_entries, file_errors, file_warnings = cache.check(path)
-            errors.extend(file_errors)
-            warnings.extend(file_warnings)
-        else:
-            file_entries = _FileChecker(path, errors, warnings).run()
+        file_entries, file_errors, file_warnings = cache.check(path)
+        errors.extend(file_errors)
+        warnings.extend(file_warnings)
         for entry in file_entries:
             first = seen.get(entry.id)
             if first is not None:

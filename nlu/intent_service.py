@@ -106,11 +106,9 @@ class IntentService:
 
     async def parse(self, text: str) -> IntentResult:
         """The intent of ``text``; never raises."""
-        text = _prepare(text)
-        if not text:
-            return IntentResult(FALLBACK_INTENT, 0.0, (), "embedded")
-        if (ruled := self._rule(text)) is not None:
-            return ruled
+        text, settled = self._before_engines(text)
+        if settled is not None:
+            return settled
         if self.rasa is not None and self._may_call_rasa():
             try:
                 result = await self.rasa.parse(text)
@@ -125,11 +123,9 @@ class IntentService:
 
     def parse_sync(self, text: str) -> IntentResult:
         """The same as :meth:`parse` for the CLI and scripts, which have no event loop."""
-        text = _prepare(text)
-        if not text:
-            return IntentResult(FALLBACK_INTENT, 0.0, (), "embedded")
-        if (ruled := self._rule(text)) is not None:
-            return ruled
+        text, settled = self._before_engines(text)
+        if settled is not None:
+            return settled
         if self.rasa is not None and self._may_call_rasa():
             try:
                 result = self.rasa.parse_sync(text)
@@ -157,12 +153,17 @@ class IntentService:
 
     # internals
 
-    def _rule(self, text: str) -> IntentResult | None:
+    def _before_engines(self, text: str) -> tuple[str, IntentResult | None]:
+        """The text as the engines get it, and the answer when no engine is needed: nothing left
+        after cleaning, or a message that only acknowledges."""
+        text = _prepare(text)
+        if not text:
+            return text, IntentResult(FALLBACK_INTENT, 0.0, (), "embedded")
         if not is_acknowledgement(text):
-            return None
+            return text, None
         with self._lock:
             self.stats.rule += 1
-        return IntentResult(ACKNOWLEDGEMENT_INTENT, 1.0, (), "rule")
+        return text, IntentResult(ACKNOWLEDGEMENT_INTENT, 1.0, (), "rule")
 
     def _embedded(self, text: str) -> IntentResult:
         if self.rasa is None:
