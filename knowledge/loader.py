@@ -132,7 +132,7 @@ class FileCache:
     def __init__(self) -> None:
         self._results: dict[str, tuple[tuple[int, int], list[Entry], list[Problem], list[Problem]]]
         self._results = {}
-        self.reused = 0  # files served from the cache, for tests and logs
+        self.reused = 0  # files served from the cache so far (the tests read it)
 
     def check(self, path: Path) -> tuple[list[Entry], list[Problem], list[Problem]]:
         try:
