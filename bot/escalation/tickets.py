@@ -29,7 +29,7 @@ from bot.escalation import audit
 from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
 from bot.escalation.render import Rendered, render_answer, render_rejection
-from bot.escalation.ticket_index import OpenTicketIndex
+from bot.escalation.ticket_index import OpenTicketIndex, wording_language
 from bot.storage.database import Database
 from bot.storage.models import (
     Answer,
@@ -57,6 +57,7 @@ REJECT_CATEGORIES = ("not-a-claim", "out-of-scope")
 #: Askers at which an open ticket is announced to the checkers again (a rumour is spreading).
 MILESTONES = (10, 100, 1000, 10_000)
 MAX_EXPLANATION = 3000
+MAX_WORDING = 500
 MAX_SOURCES = 10
 _INSERT_CHUNK = 500
 #: How long a new ticket stays out of the checkers' queue while its voter is asked whether it is
@@ -71,6 +72,9 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class TicketSummary:
+    """A ticket as checkers see it: `claim_text` is an asker's own words (checkers only);
+    `claim_wording` the checker's wording, the only form other voters see."""
+
     id: int
     claim_text: str
     language: str
@@ -78,6 +82,8 @@ class TicketSummary:
     askers: int
     assigned_to: int | None
     created_at: datetime
+    claim_wording: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +188,21 @@ def _outbox_row(
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def validate_wording(wording: str | None, region: str | None = None
+                     ) -> tuple[str | None, str | None]:
+    """A checker's wording of a claim and its region, cleaned up, or InvalidAction.
+
+    None means "not given" (a blank wording is not given either). The wording is what other
+    voters will read as the claim, so it is one line, and short enough to show in a list."""
+    cleaned = " ".join((wording or "").split()) or None
+    if cleaned is not None and len(cleaned) > MAX_WORDING:
+        raise InvalidAction(f"the claim's wording is over {MAX_WORDING} characters")
+    code = (region or "").strip().upper() or None
+    if code is not None and (len(code) != 2 or not code.isascii() or not code.isalpha()):
+        raise InvalidAction(f"region {region!r}: a two-letter country code such as TH or MY")
+    return cleaned, code
 
 
 def validate_answer(
@@ -316,17 +337,23 @@ class TicketService:
         return replace(receipt, offers=offers) if receipt.via == "new" and offers else receipt
 
     def open_offers(self, ticket_ids: Sequence[int]) -> tuple[TicketOffer, ...]:
-        """The tickets among `ticket_ids` that are still open, in that order, with their claims
-        (read now: the index may be a moment behind a checker's answer)."""
+        """The tickets among `ticket_ids` that are still open and worded by a checker, in that
+        order, with their wordings (read now: the index may be a moment behind a checker's
+        answer). A ticket without a checker's wording is never offered: its only text is its
+        asker's, which no other voter may see."""
         if not ticket_ids:
             return ()
         with self.db.session() as session:
             rows = session.execute(
-                select(Ticket.id, Ticket.claim_text, Ticket.language).where(
-                    Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES)
+                select(Ticket.id, Ticket.claim_wording, Ticket.language).where(
+                    Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES),
+                    Ticket.claim_wording.is_not(None),
                 )
             ).all()
-        found = {r.id: TicketOffer(r.id, r.claim_text, r.language) for r in rows}
+        found = {
+            r.id: TicketOffer(r.id, r.claim_wording, wording_language(r.claim_wording, r.language))
+            for r in rows
+        }
         return tuple(found[t] for t in dict.fromkeys(ticket_ids) if t in found)
 
     def choose_ticket(
@@ -537,9 +564,14 @@ class TicketService:
             )
 
     # -- acting ------------------------------------------------------------------------------
-    def take(self, ticket_id: int, actor_id: int, *, force: bool = False) -> TicketSummary:
-        """Assign the ticket to the checker, so two checkers do not research the same claim."""
+    def take(
+        self, ticket_id: int, actor_id: int, *, force: bool = False,
+        wording: str | None = None, region: str | None = None,
+    ) -> TicketSummary:
+        """Assign the ticket to the checker, so two checkers do not research the same claim.
+        A `wording` given now lets the bot offer the ticket to voters asking the same claim."""
         self.registry.require(actor_id, "take tickets", ticket_id)
+        wording, region = validate_wording(wording, region)
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
             if ticket.assigned_to not in (None, actor_id) and not force:
@@ -550,9 +582,40 @@ class TicketService:
             previous = ticket.assigned_to
             ticket.assigned_to = actor_id
             ticket.status = "taken"
-            audit.record(session, actor_id, "take", ticket_id, previous=previous)
+            _set_wording(ticket, wording, region)
+            audit.record(
+                session, actor_id, "take", ticket_id, previous=previous,
+                **_wording_details(wording, region),
+            )
             session.flush()
             return self._summary(ticket)
+
+    def set_wording(
+        self, ticket_id: int, actor_id: int, *, wording: str, region: str | None = None
+    ) -> TicketSummary:
+        """Word the claim of an open or answered ticket (or word it anew): from then on other
+        voters may be offered it, and an answered one is served as knowledge in these words."""
+        self.registry.require(actor_id, "word tickets", ticket_id)
+        cleaned, region = validate_wording(wording, region)
+        if cleaned is None:
+            raise InvalidAction("give the claim's wording (what other voters will read)")
+        with self.db.session() as session:
+            touched = session.execute(
+                update(Ticket)
+                .where(Ticket.id == ticket_id, Ticket.status.in_((*OPEN_STATUSES, "answered")))
+                .values(updated_at=_now())
+            )
+            ticket = self._get(session, ticket_id)
+            if not touched.rowcount:
+                raise TicketClosed(ticket_id, ticket.status)
+            session.refresh(ticket)
+            _set_wording(ticket, cleaned, region)
+            audit.record(session, actor_id, "word", ticket_id, **_wording_details(cleaned, region))
+            session.flush()
+            summary = self._summary(ticket)
+        if summary.status == "answered":
+            self._notify(ticket_id, "answered")  # served as knowledge in the new words
+        return summary
 
     def release(self, ticket_id: int, actor_id: int) -> TicketSummary:
         """Give a taken ticket back to the queue."""
@@ -574,13 +637,22 @@ class TicketService:
         verdict: str,
         explanation: Mapping[str, str],
         sources: Iterable[str],
+        wording: str | None = None,
+        region: str | None = None,
     ) -> ActionReceipt:
         """Store the answer, close the ticket and enqueue one notification per waiting voter,
-        all in one transaction."""
+        all in one transaction.
+
+        `wording` is the claim in the checker's words (kept if given earlier and not here): the
+        only form in which other voters see it, on the answered card and in their notification.
+        Without one, voters who did not send the claim themselves get the verdict without it,
+        and the answer is not served as knowledge."""
         self.registry.require(actor_id, "answer tickets", ticket_id)
         verdict, cleaned, urls = validate_answer(verdict, explanation, sources)
+        wording, region = validate_wording(wording, region)
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
+            _set_wording(ticket, wording, region)
             answer = Answer(
                 ticket_id=ticket_id, verdict=verdict, explanation=cleaned,
                 sources={"sources": [{"url": u} for u in urls]}, checker_id=actor_id,
@@ -594,6 +666,7 @@ class TicketService:
             audit.record(
                 session, actor_id, "answer", ticket_id, verdict=verdict,
                 languages=sorted(cleaned), sources=urls, notifications=added,
+                **_wording_details(wording, region),
             )
         self._notify(ticket_id, "answered")
         return ActionReceipt(ticket_id, added)
@@ -619,7 +692,8 @@ class TicketService:
                 _outbox_row(
                     kind="rejected", ticket_id=ticket.id, voter_id=voter_id, chat_id=chat_id,
                     rendered=render_rejection(
-                        claim=own or ticket.claim_text, category=category, language=language
+                        claim=_visible_claim(ticket, voter_id, own), category=category,
+                        language=language,
                     ),
                     now=now,
                 )
@@ -698,7 +772,8 @@ class TicketService:
     @staticmethod
     def _summary(t: Ticket) -> TicketSummary:
         return TicketSummary(
-            t.id, t.claim_text, t.language, t.status, t.askers, t.assigned_to, t.created_at
+            t.id, t.claim_text, t.language, t.status, t.askers, t.assigned_to, t.created_at,
+            t.claim_wording, t.region,
         )
 
     @staticmethod
@@ -764,21 +839,24 @@ class TicketService:
         cache: dict[str, Rendered] = {}
         for voter_id, chat_id, language, own in self._waiting(session, ticket.id, voter_ids):
             # The voter's own words when they were the same claim (copy-paste): quote them; when
-            # they were different words (joined through the matcher or a merge): show both.
+            # they were different words (joined through the matcher or a merge): show both, the
+            # claim in the checker's wording. Never the words of the voter who opened it.
             if own is not None and claim_key(own) != ticket.claim_key:
                 rendered = render_answer(
-                    claim=ticket.claim_text, verdict=answer.verdict,
+                    claim=ticket.claim_wording, verdict=answer.verdict,
                     explanation=answer.explanation, sources=urls, language=language,
                     question=own,
                 )
             else:
-                rendered = cache.get(language) if own is None else None
+                claim = _visible_claim(ticket, voter_id, own)
+                shared = own is None and voter_id != ticket.opened_by
+                rendered = cache.get(language) if shared else None
                 if rendered is None:
                     rendered = render_answer(
-                        claim=own or ticket.claim_text, verdict=answer.verdict,
+                        claim=claim, verdict=answer.verdict,
                         explanation=answer.explanation, sources=urls, language=language,
                     )
-                    if own is None:
+                    if shared:
                         cache[language] = rendered
             rows.append(
                 _outbox_row(
@@ -787,6 +865,30 @@ class TicketService:
                 )
             )
         return enqueue(session, rows)
+
+
+def _visible_claim(ticket: Ticket, voter_id: int, own: str | None) -> str | None:
+    """The claim as voter `voter_id` may see it: their own words (their question, or the
+    ticket's text when they opened it), else the checker's wording, else nothing."""
+    if own:
+        return own
+    if voter_id == ticket.opened_by and ticket.claim_text:
+        return ticket.claim_text
+    return ticket.claim_wording
+
+
+def _set_wording(ticket: Ticket, wording: str | None, region: str | None) -> None:
+    """Record a checker's wording and region on a locked ticket (None: keep what is there)."""
+    if wording is not None:
+        ticket.claim_wording = wording
+    if region is not None:
+        ticket.region = region
+
+
+def _wording_details(wording: str | None, region: str | None) -> dict[str, str]:
+    """Audit details for a wording (the checker's words: they name no voter)."""
+    details = {"wording": wording, "region": region}
+    return {k: v for k, v in details.items() if v is not None}
 
 
 def _sources(answer: Answer) -> list[dict[str, Any]]:

@@ -110,7 +110,13 @@ class AnsweredKnowledge:
             merged = session.scalar(
                 select(func.count()).select_from(Ticket).where(Ticket.status == "duplicate")
             )
-        return (*answers, answered, merged)
+            # A wording given later, or a voter's words removed by /forget, changes no count.
+            changed = session.scalar(
+                select(func.max(Ticket.updated_at)).where(
+                    Ticket.status.in_(("answered", "duplicate"))
+                )
+            )
+        return (*answers, answered, merged, changed)
 
     def _push(self) -> None:
         if self._curated is None:

@@ -1,7 +1,9 @@
 """The tables, as SQLAlchemy 2.0 typed models.
 
-Everything a voter gave us hangs off `Voter` with ON DELETE CASCADE, so `/forget` is one delete;
-tickets keep only the claim text, which is what fact-checkers need and identifies nobody.
+Everything a voter gave us hangs off `Voter` with ON DELETE CASCADE, so `/forget` is one delete
+plus the ticket texts the voter wrote (Repository.forget_voter scrubs those). A voter's words are
+seen by that voter and by the checkers only: other voters see a ticket's claim only in the words a
+checker wrote (`Ticket.claim_wording`).
 """
 
 from __future__ import annotations
@@ -99,8 +101,19 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The words of the voter who opened the ticket (`opened_by`): for checkers and that voter
+    # only, never shown to another voter. Emptied when that voter uses /forget.
     claim_text: Mapped[str] = mapped_column(Text)
     claim_key: Mapped[str] = mapped_column(String(500))
+    # The claim in a checker's words, given when taking or answering the ticket: the only form
+    # in which other voters ever see it (offers, answered cards, notifications). None: not
+    # worded yet, and then nothing of the claim is shown to anyone but its askers.
+    claim_wording: Mapped[str | None] = mapped_column(Text)
+    # The country the claim is about (ISO 3166 alpha-2, as in knowledge files), when known.
+    region: Mapped[str | None] = mapped_column(String(2))
+    # The voter (voters.id) whose words `claim_text` holds, so /forget can find and remove them.
+    # No foreign key (see migration 0004): Repository.forget_voter clears it with the words.
+    opened_by: Mapped[int | None] = mapped_column(Integer, index=True)
     language: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16), default="open")
     askers: Mapped[int] = mapped_column(Integer, default=0)

@@ -6,6 +6,7 @@ Each call is one short transaction, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,9 @@ T = TypeVar("T")
 OPEN_STATUSES = ("open", "taken")
 #: How many `duplicate_of` links are followed before giving up (a cycle would be a bug).
 MAX_DUPLICATE_CHAIN = 20
+#: Characters of a claim a notification quotes (bot.escalation.render.MAX_QUOTE, which imports
+#: this: storage must not import escalation).
+QUOTE_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,13 @@ class VoterRecord:
 
 @dataclass(frozen=True)
 class TicketOffer:
-    """An open ticket whose claim may be what the voter asked: shown to them to confirm."""
+    """An open ticket whose claim may be what the voter asked: shown to them to confirm.
+
+    `wording` is the claim in a checker's words (Ticket.claim_wording), never another voter's
+    text: a ticket nobody has worded is not offered. `language` is the wording's language."""
 
     ticket_id: int
-    claim_text: str
+    wording: str
     language: str
 
 
@@ -255,7 +262,7 @@ class Repository:
             if ticket is None:
                 ticket = Ticket(
                     claim_text=text, claim_key=key, language=language, askers=0,
-                    held_until=held_until,
+                    held_until=held_until, opened_by=voter.id,
                 )
                 session.add(ticket)
                 session.flush()
@@ -375,19 +382,96 @@ class Repository:
 
     # -- privacy -----------------------------------------------------------------------------
     def forget_voter(self, user_id: int) -> int:
-        """Delete the voter and everything they gave us; tickets keep only the claim text.
+        """Delete the voter and everything they gave us, their words in tickets included.
 
-        Returns the number of the voter's rows deleted (questions, feedback, subscriptions,
-        notifications not yet sent or kept, and the voter itself), so the caller can tell the
-        voter what went. Audit rows never name voters, so there is nothing to delete there.
+        A ticket the voter opened keeps another asker's words for the checkers when one is
+        still waiting with their question kept, else only the checker's wording (an open ticket
+        left with neither, and nobody waiting, is withdrawn). Notifications already rendered for
+        other voters that quote the voter's words (from before checkers' wordings existed) get
+        the quote cut out. Returns the number of the voter's rows deleted (questions, feedback,
+        subscriptions, notifications, tickets emptied, and the voter itself), so the caller can
+        tell the voter what went. Audit rows never hold voters' words or ids.
         """
         with self.db.session() as session:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
                 return 0
-            counted = 1
+            counted = 1 + self._scrub_tickets(session, voter)
             for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
                 counted += result.rowcount or 0
             session.delete(voter)
             return counted
+
+    def _scrub_tickets(self, session: Session, voter: Voter) -> int:
+        """Remove `voter`'s words from every ticket holding them; returns how many tickets."""
+        keys = {
+            claim_key(text)
+            for text in session.scalars(select(Question.text).where(Question.voter_id == voter.id))
+        } - {""}
+        # Tickets from before `opened_by` was recorded are found by the voter's questions.
+        mine = Ticket.opened_by == voter.id
+        if keys:
+            mine = or_(mine, and_(Ticket.opened_by.is_(None), Ticket.claim_key.in_(sorted(keys))))
+        tickets = session.scalars(select(Ticket).where(mine).order_by(Ticket.id)).all()
+        for ticket in tickets:
+            old = ticket.claim_text
+            other = session.execute(
+                select(TicketSubscriber.voter_id, Question.text)
+                .join(Question, Question.id == TicketSubscriber.question_id)
+                .where(TicketSubscriber.ticket_id == ticket.id,
+                       TicketSubscriber.voter_id != voter.id)
+                .order_by(TicketSubscriber.id)
+                .limit(1)
+            ).first()
+            if other is not None:
+                ticket.claim_text, ticket.opened_by = other.text, other.voter_id
+                key = claim_key(other.text) or other.text[:500]
+                taken = ticket.status in OPEN_STATUSES and session.scalar(
+                    select(Ticket.id).where(
+                        Ticket.claim_key == key, Ticket.id != ticket.id,
+                        Ticket.status.in_(OPEN_STATUSES),
+                    ).limit(1)
+                )
+                ticket.claim_key = f"forgotten:{ticket.id}" if taken else key
+            else:
+                # Never a real key: claim_key() keeps only letters, digits, marks and spaces.
+                ticket.claim_text, ticket.opened_by = "", None
+                ticket.claim_key = f"forgotten:{ticket.id}"
+                waiting = session.scalar(
+                    select(TicketSubscriber.id).where(
+                        TicketSubscriber.ticket_id == ticket.id,
+                        TicketSubscriber.voter_id != voter.id,
+                    ).limit(1)
+                )
+                if ticket.status in OPEN_STATUSES and waiting is None and not ticket.claim_wording:
+                    # Nobody waits and nothing is left to check: withdrawn, as its asker wished.
+                    ticket.status = "rejected"
+                    ticket.resolution = "withdrawn: its only asker deleted their data (/forget)"
+                    ticket.resolved_at = datetime.now(UTC)
+            if old:
+                _redact_outbox(session, ticket.id, voter.id, old)
+        return len(tickets)
+
+
+def _redact_outbox(session: Session, ticket_id: int, voter_id: int, words: str) -> None:
+    """Cut `words`, as rendered notifications quote them (collapsed, escaped, maybe shortened),
+    out of other voters' notifications about the ticket."""
+    collapsed = " ".join(words.split())
+    quotes = {html.escape(collapsed)}
+    if len(collapsed) > QUOTE_CHARS:
+        quotes.add(html.escape(collapsed[: QUOTE_CHARS - 1].rstrip() + "…"))
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket_id, OutboxMessage.voter_id != voter_id
+        )
+    ).all()
+    for row in rows:
+        payload = dict(row.payload or {})
+        text = str(payload.get("text", ""))
+        redacted = text
+        for quote in sorted(quotes, key=len, reverse=True):
+            redacted = redacted.replace(quote, "…")
+        if redacted != text:
+            payload["text"] = redacted
+            row.payload = payload
