@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.core import callbacks
 from bot.core.inputs import trim_label
 from bot.core.messages import Button, Reply
+from bot.core.ports import TicketOffer
 from bot.texts import LANGUAGES, format_date, keys, language_name, t
 from knowledge.model import Entry
 
@@ -98,21 +98,12 @@ def clarify_reply(entries: list[Entry], lang: str, token: str, *, more: bool = F
     return Reply("\n".join(lines), tuple(rows))
 
 
-class OfferedTicket(Protocol):
-    """An open ticket offered to the voter (bot.storage.repository.TicketOffer): its claim in a
-    checker's wording, never in another voter's words."""
-
-    ticket_id: int
-    wording: str
-    language: str
-
-
 #: Characters of a ticket's claim shown in the question (a pasted article can be a ticket).
 OFFER_CLAIM_CHARS = 300
 
 
 def ticket_offer_reply(
-    offers: Sequence[OfferedTicket], lang: str, own_ticket_id: int, *, intro: str | None = None
+    offers: Sequence[TicketOffer], lang: str, own_ticket_id: int, *, intro: str | None = None
 ) -> Reply:
     """ "Is your question one of the claims being checked?": the claims as the checkers worded
     them (in their own language, named when it is not the voter's), a "yes" button per claim and

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from bot.escalation.ticket_index import ticket_entry_id, wording_language
 from bot.storage.database import Database
-from bot.storage.models import Answer, Ticket
+from bot.storage.models import Answer, Ticket, TicketStatus
 from knowledge.model import LANGUAGES, Entry, Source
 
 
@@ -49,17 +49,19 @@ def answered_entries(
             select(Ticket, Answer)
             .join(Answer, Answer.ticket_id == Ticket.id)
             .where(
-                Ticket.status == "answered", Ticket.id > since_ticket_id,
+                Ticket.status == TicketStatus.ANSWERED, Ticket.id > since_ticket_id,
                 Ticket.claim_wording.is_not(None),
             )
             .order_by(Ticket.id, Answer.id)
         ).all()
         merged = session.execute(
             select(Ticket.duplicate_of, Ticket.claim_text, Ticket.claim_wording, Ticket.language)
-            .where(Ticket.status == "duplicate", Ticket.duplicate_of.is_not(None))
+            .where(Ticket.status == TicketStatus.DUPLICATE, Ticket.duplicate_of.is_not(None))
         ).all()
     variants: dict[int, dict[str, list[str]]] = {}
     for target, claim, wording, language in merged:
+        if target is None:
+            continue
         if wording:
             lang = wording_language(wording, language)
             variants.setdefault(target, {}).setdefault(lang, []).append(wording)
@@ -163,7 +165,7 @@ def unworded_answers(database: Database) -> list[int]:
         return list(
             session.scalars(
                 select(Ticket.id)
-                .where(Ticket.status == "answered", Ticket.claim_wording.is_(None))
+                .where(Ticket.status == TicketStatus.ANSWERED, Ticket.claim_wording.is_(None))
                 .order_by(Ticket.id)
             ).all()
         )

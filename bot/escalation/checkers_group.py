@@ -30,6 +30,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.messages import Button, Incoming, Reply
+from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
 from bot.escalation.render import render_answer
 from bot.escalation.tickets import (
@@ -40,7 +41,7 @@ from bot.escalation.tickets import (
     validate_answer,
     validate_wording,
 )
-from bot.storage.repository import EscalationReceipt
+from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import VERDICTS
 
 PREFIX = "ck"
@@ -75,8 +76,10 @@ def announce_for(receipt: EscalationReceipt) -> bool:
     """Whether the checkers' group should see a card for this escalation: a new ticket, or a
     ticket whose askers just reached a milestone (a rumour spreading deserves attention). The
     same rule makes TicketService emit its "opened" / "milestone" events."""
-    return receipt.via == "new" or (
-        receipt.via != "answered" and receipt.joined_existing and receipt.askers in MILESTONES
+    return receipt.via == EscalationVia.NEW or (
+        receipt.via != EscalationVia.ANSWERED
+        and receipt.joined_existing
+        and receipt.askers in MILESTONES
     )
 
 
@@ -129,7 +132,7 @@ class CheckersDesk:
 
     @staticmethod
     def _card_buttons(t: TicketSummary) -> tuple[tuple[Button, ...], ...]:
-        if t.status not in ("open", "taken"):
+        if t.status not in OPEN_STATUSES:
             return ()
         return (
             (Button("✋ Take", data=f"{PREFIX}:take:{t.id}"),
@@ -288,7 +291,7 @@ class CheckersDesk:
     def _start_answer(self, incoming: Incoming, number: int) -> list[Reply]:
         self._require(incoming, "answer tickets", number)
         detail = self.tickets.show(number)
-        if detail.ticket.status not in ("open", "taken"):
+        if detail.ticket.status not in OPEN_STATUSES:
             return [Reply(f"⚠️ Ticket #{number} is already {detail.ticket.status}.")]
         self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, "verdict")
         rows = (

@@ -27,7 +27,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 
 from bot.storage.database import Database
-from bot.storage.models import Ticket
+from bot.storage.models import Ticket, TicketStatus
 from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import LANGUAGES, Entry
 from knowledge.thresholds import TICKET_OFFER_MIN
@@ -80,13 +80,13 @@ def open_ticket_entries(database: Database) -> list[Entry]:
         rows = session.execute(
             select(Ticket.id, Ticket.claim_text, Ticket.language, Ticket.status,
                    Ticket.duplicate_of, Ticket.claim_wording)
-            .where(Ticket.status.in_((*OPEN_STATUSES, "duplicate")))
+            .where(Ticket.status.in_((*OPEN_STATUSES, TicketStatus.DUPLICATE)))
             .order_by(Ticket.id)
         ).all()
     open_rows = {r.id: r for r in rows if r.status in OPEN_STATUSES}
     variants: dict[int, dict[str, list[str]]] = {}
     for r in rows:
-        if r.status == "duplicate" and r.duplicate_of in open_rows and r.claim_text:
+        if r.status == TicketStatus.DUPLICATE and r.duplicate_of in open_rows and r.claim_text:
             per_lang = variants.setdefault(r.duplicate_of, {})
             per_lang.setdefault(_lang(r.language), []).append(r.claim_text)
     entries = []

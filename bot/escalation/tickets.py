@@ -25,6 +25,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.core.ports import ChoiceOutcome, ChoiceReceipt, EscalationVia
 from bot.escalation import audit
 from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
@@ -37,6 +38,7 @@ from bot.storage.models import (
     OutboxMessage,
     Question,
     Ticket,
+    TicketStatus,
     TicketSubscriber,
     Voter,
 )
@@ -46,6 +48,7 @@ from bot.storage.repository import (
     Repository,
     TicketMoved,
     TicketOffer,
+    affected,
     claim_key,
     retry_on_conflict,
 )
@@ -119,27 +122,6 @@ class TicketDetail:
 class ActionReceipt:
     ticket_id: int
     notifications: int  # outbox rows enqueued by this action
-
-
-@dataclass(frozen=True)
-class ChoiceReceipt:
-    """What came of a voter's answer to "is your question one of these claims?".
-
-    outcome:
-    - "joined": the voter now waits on the open ticket they chose (`ticket_id`, `askers`);
-    - "answered": the ticket they chose was answered meanwhile; its answer is on its way to them;
-    - "already": they were already waiting on it (a second tap, or a checker merged it first);
-    - "kept": they said "something else": their own ticket goes to the checkers' queue now;
-    - "target_closed": the ticket they chose was closed without an answer meanwhile, so their
-      own ticket stays and goes to the queue;
-    - "closed": their own question was answered or rejected meanwhile: nothing to change;
-    - "unknown": they are not waiting on that ticket (forgotten with /forget, or data this bot
-      did not send): nothing was changed.
-    """
-
-    outcome: str
-    ticket_id: int | None = None
-    askers: int = 0
 
 
 def _dialect_insert(session: Session):  # type: ignore[no-untyped-def]
@@ -297,9 +279,9 @@ class TicketService:
             ),
             also=(TicketMoved,),
         )
-        if receipt.via == "new":
+        if receipt.via == EscalationVia.NEW:
             self._notify(receipt.ticket_id, "held" if receipt.offers else "opened")
-        elif receipt.via != "answered" and receipt.askers in MILESTONES:
+        elif receipt.via != EscalationVia.ANSWERED and receipt.askers in MILESTONES:
             self._notify(receipt.ticket_id, "milestone")
         return receipt
 
@@ -322,7 +304,7 @@ class TicketService:
             if found.join is not None:
                 joined = self.repo.join_ticket(
                     found.join, user_id=user_id, chat_id=chat_id, language=language,
-                    question_id=question_id, via="matcher",
+                    question_id=question_id, via=EscalationVia.MATCHER,
                 )
                 if joined is not None:
                     return joined
@@ -331,10 +313,12 @@ class TicketService:
         held_until = _now() + timedelta(seconds=self.hold_seconds) if offers else None
         receipt = self.repo.open_or_join(
             user_id=user_id, chat_id=chat_id, text=text, language=language,
-            question_id=question_id, defer_to=("answered",), held_until=held_until,
+            question_id=question_id, defer_to=(TicketStatus.ANSWERED,), held_until=held_until,
         )
         # Joined by exact text meanwhile (another voter opened it first): nothing to ask.
-        return replace(receipt, offers=offers) if receipt.via == "new" and offers else receipt
+        if receipt.via == EscalationVia.NEW and offers:
+            return replace(receipt, offers=offers)
+        return receipt
 
     def open_offers(self, ticket_ids: Sequence[int]) -> tuple[TicketOffer, ...]:
         """The tickets among `ticket_ids` that are still open and worded by a checker, in that
@@ -389,7 +373,7 @@ class TicketService:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             own = session.get(Ticket, own_id)
             if voter is None or own is None:
-                return ChoiceReceipt("unknown"), events
+                return ChoiceReceipt(ChoiceOutcome.UNKNOWN), events
             own_root = self.repo.resolve_duplicates(session, own)
             target = session.get(Ticket, target_id) if target_id is not None else None
             target_root = self.repo.resolve_duplicates(session, target) if target else None
@@ -401,7 +385,7 @@ class TicketService:
             for ticket in (own_root, target_root):
                 if ticket is not None:
                     session.refresh(ticket)
-                    if ticket.status == "duplicate" and ticket.duplicate_of is not None:
+                    if ticket.status == TicketStatus.DUPLICATE and ticket.duplicate_of is not None:
                         raise TicketMoved(ticket.id)  # merged meanwhile: resolve again
             sub = self._subscription(session, own_root.id, voter.id)
             if target_root is not None and (
@@ -409,20 +393,29 @@ class TicketService:
                 or (sub is None and self._subscription(session, target_root.id, voter.id))
             ):
                 # A second tap, or a checker merged the tickets first: waiting there already.
-                outcome = "already" if target_root.status in OPEN_STATUSES else "closed"
+                outcome = (
+                    ChoiceOutcome.ALREADY if target_root.status in OPEN_STATUSES
+                    else ChoiceOutcome.CLOSED
+                )
                 return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
             if sub is None:
-                return ChoiceReceipt("unknown"), events
+                return ChoiceReceipt(ChoiceOutcome.UNKNOWN), events
             if own_root.status not in OPEN_STATUSES:
-                return ChoiceReceipt("closed", own_root.id, own_root.askers), events
-            if target_root is None or target_root.status not in (*OPEN_STATUSES, "answered"):
+                return ChoiceReceipt(ChoiceOutcome.CLOSED, own_root.id, own_root.askers), events
+            answerable = (*OPEN_STATUSES, TicketStatus.ANSWERED)
+            if target_root is None or target_root.status not in answerable:
                 own_root.held_until = None  # to the checkers' queue now
-                outcome = "kept" if target_id is None else "target_closed"
+                outcome = (
+                    ChoiceOutcome.KEPT if target_id is None else ChoiceOutcome.TARGET_CLOSED
+                )
                 return ChoiceReceipt(outcome, own_root.id, own_root.askers), events
             events.extend(self._move(session, voter.id, sub, own_root, target_root))
             session.flush()
             session.refresh(target_root)
-            outcome = "answered" if target_root.status == "answered" else "joined"
+            outcome = (
+                ChoiceOutcome.ANSWERED if target_root.status == TicketStatus.ANSWERED
+                else ChoiceOutcome.JOINED
+            )
             return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
 
     def _move(
@@ -450,13 +443,13 @@ class TicketService:
         )
         own.held_until = None
         if not left:
-            own.status = "duplicate"
+            own.status = TicketStatus.DUPLICATE
             own.duplicate_of = target.id
             own.resolved_at = _now()
             audit.record(session, audit.VOTER, "duplicate", own.id, target=target.id, by="voter")
             events.append((own.id, "duplicate"))
         # else: another voter sent the same text meanwhile and waits on it: it goes to the queue.
-        if moved and target.status == "answered":
+        if moved and target.status == TicketStatus.ANSWERED:
             answer = self._answer_of(session, target.id)
             if self._enqueue_answers(session, target, answer, voter_ids=[voter_id]):
                 events.append((target.id, "answered"))
@@ -482,12 +475,12 @@ class TicketService:
         with self.db.session() as session:
             if self.repo.open_ticket_for_key(session, key) is not None:
                 return True, None
-            answered = self.repo.ticket_for_key(session, key, ("answered",))
+            answered = self.repo.ticket_for_key(session, key, (TicketStatus.ANSWERED,))
             if answered is None:
                 return False, None
             voter = self.repo.voter_row(session, user_id, chat_id)
             sub = self.repo.subscribe(
-                session, answered, voter, language, question_id, allowed=("answered",)
+                session, answered, voter, language, question_id, allowed=(TicketStatus.ANSWERED,)
             )
             if sub is not None:
                 session.flush()
@@ -495,7 +488,9 @@ class TicketService:
                 self._enqueue_answers(session, answered, answer, voter_ids=[voter.id])
             session.flush()
             session.refresh(answered)
-            return False, EscalationReceipt(answered.id, True, answered.askers, "answered")
+            return False, EscalationReceipt(
+                answered.id, True, answered.askers, EscalationVia.ANSWERED
+            )
 
     # -- reading -----------------------------------------------------------------------------
     def list_open(self, limit: int = 50, *, include_held: bool = False) -> list[TicketSummary]:
@@ -531,13 +526,14 @@ class TicketService:
                 ).all()
             )
             answer = self._answer_of(session, ticket_id)
-            notifications = dict(
-                session.execute(
+            notifications = {
+                str(status): count
+                for status, count in session.execute(
                     select(OutboxMessage.status, func.count())
                     .where(OutboxMessage.ticket_id == ticket_id)
                     .group_by(OutboxMessage.status)
                 ).all()
-            )
+            }
             history = tuple(
                 HistoryItem(a.created_at, a.actor_id, a.action, dict(a.details or {}))
                 for a in session.scalars(
@@ -581,7 +577,7 @@ class TicketService:
                 )
             previous = ticket.assigned_to
             ticket.assigned_to = actor_id
-            ticket.status = "taken"
+            ticket.status = TicketStatus.TAKEN
             _set_wording(ticket, wording, region)
             audit.record(
                 session, actor_id, "take", ticket_id, previous=previous,
@@ -602,18 +598,21 @@ class TicketService:
         with self.db.session() as session:
             touched = session.execute(
                 update(Ticket)
-                .where(Ticket.id == ticket_id, Ticket.status.in_((*OPEN_STATUSES, "answered")))
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.status.in_((*OPEN_STATUSES, TicketStatus.ANSWERED)),
+                )
                 .values(updated_at=_now())
             )
             ticket = self._get(session, ticket_id)
-            if not touched.rowcount:
+            if not affected(touched):
                 raise TicketClosed(ticket_id, ticket.status)
             session.refresh(ticket)
             _set_wording(ticket, cleaned, region)
             audit.record(session, actor_id, "word", ticket_id, **_wording_details(cleaned, region))
             session.flush()
             summary = self._summary(ticket)
-        if summary.status == "answered":
+        if summary.status == TicketStatus.ANSWERED:
             self._notify(ticket_id, "answered")  # served as knowledge in the new words
         return summary
 
@@ -624,7 +623,7 @@ class TicketService:
             ticket = self._lock_open(session, ticket_id)
             previous = ticket.assigned_to
             ticket.assigned_to = None
-            ticket.status = "open"
+            ticket.status = TicketStatus.OPEN
             audit.record(session, actor_id, "release", ticket_id, previous=previous)
             session.flush()
             return self._summary(ticket)
@@ -658,7 +657,7 @@ class TicketService:
                 sources={"sources": [{"url": u} for u in urls]}, checker_id=actor_id,
             )
             session.add(answer)
-            ticket.status = "answered"
+            ticket.status = TicketStatus.ANSWERED
             ticket.resolved_at = _now()
             ticket.assigned_to = ticket.assigned_to or actor_id
             session.flush()
@@ -684,7 +683,7 @@ class TicketService:
             raise InvalidAction("say why the ticket is rejected (--reason)")
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
-            ticket.status = "rejected"
+            ticket.status = TicketStatus.REJECTED
             ticket.resolution = f"{category}: {reason}"[:2000]
             ticket.resolved_at = _now()
             now = _now()
@@ -723,7 +722,7 @@ class TicketService:
             session.refresh(target)
             if target.id == ticket.id:
                 raise InvalidAction(f"ticket #{target_id} was merged into #{ticket_id} already")
-            if target.status not in (*OPEN_STATUSES, "answered"):
+            if target.status not in (*OPEN_STATUSES, TicketStatus.ANSWERED):
                 raise TicketClosed(target.id, target.status)
             subs = session.scalars(
                 select(TicketSubscriber).where(TicketSubscriber.ticket_id == ticket.id)
@@ -747,11 +746,11 @@ class TicketService:
                     .where(Ticket.id == target.id)
                     .values(askers=Ticket.askers + len(moved))
                 )
-            ticket.status = "duplicate"
+            ticket.status = TicketStatus.DUPLICATE
             ticket.duplicate_of = target.id
             ticket.resolved_at = _now()
             added = 0
-            if target.status == "answered" and moved:
+            if target.status == TicketStatus.ANSWERED and moved:
                 answer = self._answer_of(session, target.id)
                 added = self._enqueue_answers(session, target, answer, voter_ids=moved)
             audit.record(
@@ -797,7 +796,7 @@ class TicketService:
             .values(updated_at=_now())
         )
         ticket = self._get(session, ticket_id)
-        if not touched.rowcount:
+        if not affected(touched):
             raise TicketClosed(ticket_id, ticket.status)
         session.refresh(ticket)
         return ticket
@@ -837,6 +836,7 @@ class TicketService:
         now = _now()
         rows = []
         cache: dict[str, Rendered] = {}
+        rendered: Rendered | None
         for voter_id, chat_id, language, own in self._waiting(session, ticket.id, voter_ids):
             # The voter's own words when they were the same claim (copy-paste): quote them; when
             # they were different words (joined through the matcher or a merge): show both, the

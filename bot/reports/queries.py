@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
 
 from bot.reports.period import Period
@@ -26,7 +27,9 @@ from bot.storage.models import Feedback, Question, Ticket, TicketSubscriber
 OPEN_STATUSES = ("open", "taken")
 
 
-def day_of(database: Database, column: ColumnElement[datetime]) -> ColumnElement[str]:
+def day_of(
+    database: Database, column: ColumnElement[datetime] | InstrumentedAttribute[datetime]
+) -> ColumnElement[str]:
     """The UTC day of a timestamp column, as 'YYYY-MM-DD' text, on either database."""
     if database.is_sqlite:
         return func.strftime("%Y-%m-%d", column)

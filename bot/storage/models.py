@@ -9,6 +9,7 @@ checker wrote (`Ticket.claim_wording`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -26,6 +28,40 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.core.ports import QuestionDecision
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is: OPEN and TAKEN are waiting for checkers (OPEN_STATUSES); ANSWERED,
+    REJECTED and DUPLICATE (merged into `duplicate_of`) are closed."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    ANSWERED = "answered"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class OutboxStatus(StrEnum):
+    """A notification's delivery: PENDING -> SENDING (claimed under a lease) -> SENT, or SKIPPED
+    (the voter blocked the bot), or FAILED (a permanent error or too many attempts)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def _stored_as_text(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum column stored exactly as before: the values in a VARCHAR(length), no native
+    enum type and no CHECK constraint, so no migration. Reads give enum members; writes take
+    members or their string values."""
+    return Enum(
+        enum, native_enum=False, create_constraint=False, length=length,
+        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -64,7 +100,7 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(3))
     intent: Mapped[str | None] = mapped_column(String(40))
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[QuestionDecision] = mapped_column(_stored_as_text(QuestionDecision, 16))
     entry_id: Mapped[str | None] = mapped_column(String(200))
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -115,7 +151,9 @@ class Ticket(Base):
     # No foreign key (see migration 0004): Repository.forget_voter clears it with the words.
     opened_by: Mapped[int | None] = mapped_column(Integer, index=True)
     language: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[TicketStatus] = mapped_column(
+        _stored_as_text(TicketStatus, 16), default=TicketStatus.OPEN
+    )
     askers: Mapped[int] = mapped_column(Integer, default=0)
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
@@ -187,7 +225,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     dedupe_key: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        _stored_as_text(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -10,26 +10,34 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import CursorResult, Result, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.ports import (
+    ChoiceReceipt,
+    EscalationReceipt,
+    EscalationVia,
+    QuestionDecision,
+    TicketOffer,
+    VoterRecord,
+)
 from bot.storage.database import Database
 from bot.storage.models import (
     Feedback,
     OutboxMessage,
     Question,
     Ticket,
+    TicketStatus,
     TicketSubscriber,
     Voter,
 )
 
 T = TypeVar("T")
-OPEN_STATUSES = ("open", "taken")
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.TAKEN)
 #: How many `duplicate_of` links are followed before giving up (a cycle would be a bug).
 MAX_DUPLICATE_CHAIN = 20
 #: Characters of a claim a notification quotes (bot.escalation.render.MAX_QUOTE, which imports
@@ -37,37 +45,13 @@ MAX_DUPLICATE_CHAIN = 20
 QUOTE_CHARS = 300
 
 
-@dataclass(frozen=True)
-class VoterRecord:
-    user_id: int
-    chosen_language: str | None
-    last_language: str | None
+__all__ = [  # the receipts are the core's (bot.core.ports); re-exported for older imports
+    "EscalationReceipt", "Repository", "TicketMoved", "TicketOffer", "VoterRecord", "claim_key",
+]
 
 
-@dataclass(frozen=True)
-class TicketOffer:
-    """An open ticket whose claim may be what the voter asked: shown to them to confirm.
-
-    `wording` is the claim in a checker's words (Ticket.claim_wording), never another voter's
-    text: a ticket nobody has worded is not offered. `language` is the wording's language."""
-
-    ticket_id: int
-    wording: str
-    language: str
-
-
-@dataclass(frozen=True)
-class EscalationReceipt:
-    ticket_id: int
-    joined_existing: bool
-    askers: int
-    #: how the ticket was found: "new", "key" (same text), "matcher" (same claim, reworded) or
-    #: "answered" (already answered: the answer is on its way to the voter).
-    via: str = "new"
-    #: Open tickets that may be the same claim, when the matcher was not sure enough to join one
-    #: (only for a new ticket, and only when the caller asked for them). The new ticket is held
-    #: out of the checkers' queue meanwhile; the voter is asked which, if any, is theirs.
-    offers: tuple[TicketOffer, ...] = ()
+class TicketServiceUnavailable(Exception):
+    """A voter's choice among offered tickets needs the ticket service, which is not running."""
 
 
 def claim_key(text: str) -> str:
@@ -83,6 +67,11 @@ def claim_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:500]
 
 
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (Session.execute is typed as returning any Result)."""
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
 class TicketMoved(Exception):
     """The ticket was answered, rejected or merged between finding it and joining it."""
 
@@ -96,10 +85,11 @@ def retry_on_conflict(
     voter taps twice); the database lets one insert win (uq_tickets_open_claim_key,
     ticket_subscribers' unique pair) and the others, run again, find and join what it created.
     """
+    retried: tuple[type[Exception], ...] = (IntegrityError, *also)
     for attempt in range(attempts):
         try:
             return action()
-        except (IntegrityError, *also):
+        except retried:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
@@ -153,7 +143,7 @@ class Repository:
         text: str,
         language: str,
         intent: str | None,
-        decision: str,
+        decision: QuestionDecision,
         entry_id: str | None,
         score: float | None,
     ) -> int:
@@ -194,7 +184,7 @@ class Repository:
         cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
         with self.db.session() as session:
             result = session.execute(delete(Question).where(Question.created_at < cutoff))
-            return result.rowcount or 0
+            return affected(result)
 
     # -- escalation --------------------------------------------------------------------------
     def escalate(
@@ -223,6 +213,14 @@ class Repository:
             also=(TicketMoved,),
         )
 
+    def choose_ticket(
+        self, *, user_id: int, own_ticket_id: int, target_ticket_id: int | None
+    ) -> ChoiceReceipt:
+        """Plain tickets offer no open tickets to choose from, so a tap on such buttons comes
+        from when the ticket service ran (this is the degraded mode without it). It cannot be
+        applied: raise, and the voter is told their question stays its own ticket (it does)."""
+        raise TicketServiceUnavailable("choosing an offered ticket needs the ticket service")
+
     def open_or_join(
         self,
         *,
@@ -231,7 +229,7 @@ class Repository:
         text: str,
         language: str,
         question_id: int | None = None,
-        defer_to: tuple[str, ...] = (),
+        defer_to: tuple[TicketStatus, ...] = (),
         held_until: datetime | None = None,
     ) -> EscalationReceipt:
         """`escalate`, except that it raises TicketMoved when the open ticket it found was
@@ -248,7 +246,7 @@ class Repository:
 
     def _escalate(
         self, key: str, user_id: int, chat_id: int, text: str, language: str,
-        question_id: int | None, defer_to: tuple[str, ...] = (),
+        question_id: int | None, defer_to: tuple[TicketStatus, ...] = (),
         held_until: datetime | None = None,
     ) -> EscalationReceipt:
         with self.db.session() as session:
@@ -269,14 +267,15 @@ class Repository:
             self.subscribe(session, ticket, voter, language, question_id)
             session.flush()
             session.refresh(ticket)
-            return EscalationReceipt(ticket.id, joined, ticket.askers, "key" if joined else "new")
+            via = EscalationVia.KEY if joined else EscalationVia.NEW
+            return EscalationReceipt(ticket.id, joined, ticket.askers, via)
 
     @staticmethod
     def resolve_duplicates(session: Session, ticket: Ticket) -> Ticket:
         """The ticket a chain of `duplicate_of` links ends at (the ticket itself if none)."""
         seen = {ticket.id}
         for _ in range(MAX_DUPLICATE_CHAIN):
-            if ticket.status != "duplicate" or ticket.duplicate_of is None:
+            if ticket.status != TicketStatus.DUPLICATE or ticket.duplicate_of is None:
                 return ticket
             target = session.get(Ticket, ticket.duplicate_of)
             if target is None or target.id in seen:
@@ -286,12 +285,12 @@ class Repository:
         return ticket
 
     def ticket_for_key(
-        self, session: Session, key: str, statuses: tuple[str, ...] = OPEN_STATUSES
+        self, session: Session, key: str, statuses: tuple[TicketStatus, ...] = OPEN_STATUSES
     ) -> Ticket | None:
         """The oldest ticket under `key` that is (or was merged into one that is) in `statuses`."""
         candidates = session.scalars(
             select(Ticket)
-            .where(Ticket.claim_key == key, Ticket.status.in_((*statuses, "duplicate")))
+            .where(Ticket.claim_key == key, Ticket.status.in_((*statuses, TicketStatus.DUPLICATE)))
             .order_by(Ticket.id)
             .limit(5)
         ).all()
@@ -312,7 +311,7 @@ class Repository:
         language: str,
         question_id: int | None,
         *,
-        allowed: tuple[str, ...] = OPEN_STATUSES,
+        allowed: tuple[TicketStatus, ...] = OPEN_STATUSES,
     ) -> TicketSubscriber | None:
         """Add the voter to the ticket's waiting list (once: asking twice counts once).
 
@@ -352,7 +351,7 @@ class Repository:
         chat_id: int,
         language: str,
         question_id: int | None = None,
-        via: str = "matcher",
+        via: EscalationVia = EscalationVia.MATCHER,
     ) -> EscalationReceipt | None:
         """Join the voter to ticket `ticket_id` if it (or what it was merged into) is still open;
         None when it is closed by now (the caller then opens a ticket of its own)."""
@@ -362,7 +361,7 @@ class Repository:
 
     def _join_ticket(
         self, ticket_id: int, user_id: int, chat_id: int, language: str,
-        question_id: int | None, via: str,
+        question_id: int | None, via: EscalationVia,
     ) -> EscalationReceipt | None:
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
@@ -399,7 +398,7 @@ class Repository:
             counted = 1 + self._scrub_tickets(session, voter)
             for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
-                counted += result.rowcount or 0
+                counted += affected(result)
             session.delete(voter)
             return counted
 
@@ -446,7 +445,7 @@ class Repository:
                 )
                 if ticket.status in OPEN_STATUSES and waiting is None and not ticket.claim_wording:
                     # Nobody waits and nothing is left to check: withdrawn, as its asker wished.
-                    ticket.status = "rejected"
+                    ticket.status = TicketStatus.REJECTED
                     ticket.resolution = "withdrawn: its only asker deleted their data (/forget)"
                     ticket.resolved_at = datetime.now(UTC)
             if old:
