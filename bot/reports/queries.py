@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, case, distinct, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
 
+from bot.core.ports import QuestionDecision
 from bot.reports.period import Period
 from bot.reports.privacy import MIN_COUNT
 from bot.storage.database import Database
@@ -179,7 +180,7 @@ def unanswered_questions(
             period.end,
             language,
         )
-        .where(Question.decision.in_(("clarify", "escalate")))
+        .where(Question.decision.in_((QuestionDecision.CLARIFY, QuestionDecision.ESCALATE)))
         .group_by(key)
         .having(askers >= MIN_COUNT)
         .order_by(func.count().desc(), func.min(Question.text))
