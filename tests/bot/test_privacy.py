@@ -251,3 +251,44 @@ async def test_no_voter_ever_receives_another_voters_words(services, chat_on) ->
     assert "ประยุทธ์" in inboxes.of(D) and WORDING in inboxes.of(D)
     # The property: nobody received anybody else's words.
     assert leaks(inboxes) == []
+
+
+def test_the_local_chat_shows_other_voters_claims_only_in_the_checkers_words(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`factcheck chat` (the local chat, its own process): another voter's answered claim
+    reaches the local voter as knowledge, in the checker's wording, never in their words."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.tickets import TicketService
+    from bot.storage import Repository
+
+    root = Path(__file__).resolve().parents[2]
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    database = Database(url)
+    database.migrate()
+    receipt = Repository(database).escalate(
+        user_id=A.user_id + 1000, chat_id=A.user_id + 1000, text=A.text, language="en"
+    )
+    TicketService(database, registry=CheckerRegistry(database, [CHECKER])).answer(
+        receipt.ticket_id, CHECKER, verdict="false", sources=["https://www.ect.go.th/"],
+        explanation={"en": "E2E-LOCAL Polling staff count the ballots in public."},
+        wording=WORDING,
+    )
+    database.dispose()
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_TOKEN"}
+    env.update(TELEGRAM_TOKEN="", DATABASE_URL=url)
+    factcheck = Path(sys.executable).parent / "factcheck"
+    done = subprocess.run(
+        [str(factcheck), "chat", "--knowledge", str(root / "tests/data/kb-small"),
+         "--spool", str(tmp_path / "spool.jsonl")],
+        input="/language en\nwill soldiers count the ballots in Yala this year?\n1\n",
+        capture_output=True, text=True, timeout=300, cwd=root, env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    # The card (directly, or after picking it from "did you mean"), in the checker's words.
+    assert "E2E-LOCAL" in done.stdout and WORDING in done.stdout
+    for words in (*A.own, A.text):
+        assert words not in done.stdout
