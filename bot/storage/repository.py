@@ -45,8 +45,11 @@ MAX_DUPLICATE_CHAIN = 20
 QUOTE_CHARS = 300
 
 
-__all__ = [  # the receipts are the core's (bot.core.ports); re-exported for older imports
-    "EscalationReceipt", "Repository", "TicketMoved", "TicketOffer", "VoterRecord", "claim_key",
+__all__ = [
+    # The receipts are the core's (bot.core.ports); re-exported for the imports that use them.
+    "EscalationReceipt", "TicketOffer", "VoterRecord",
+    "OPEN_STATUSES", "QUOTE_CHARS", "Repository", "TicketMoved", "TicketServiceUnavailable",
+    "affected", "claim_key", "retry_on_conflict",
 ]
 
 
