@@ -175,3 +175,14 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
         (answer,) = third.replies(1)
     assert answer.text.startswith("❌") and "E2E-PEN-EN" in answer.text
     assert PEN_WORDING in answer.text and PEN_TH not in answer.text
+
+    # The Thai voter deletes their data: their words leave the ticket too. The checkers now see
+    # the English voter's words (still kept), and the wording stays.
+    thai.command("forget")
+    (confirm,) = thai.replies(1)
+    thai.press(confirm, e2e.expected("th", "button_forget_yes"))
+    (deleted,) = thai.replies(1)
+    assert deleted.text.startswith(e2e.expected("th", "forget_done", count=0).split("0")[0])
+    checker.command("show", str(number))
+    shown = checker.wait_for_message(f"Ticket #{number}")
+    assert PEN_TH not in shown.text and PEN_WORDING in shown.text
