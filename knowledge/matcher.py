@@ -740,6 +740,8 @@ def build_matcher(
     entries: Sequence[Entry] | Iterable[Entry],
     cache_dir: str | os.PathLike[str] | None = None,
     mode: str = DEFAULT_MODE,
+    glossary_file: str | os.PathLike[str] | None = None,
 ) -> Matcher:
-    """The matcher the bot and the CLI use."""
-    return Matcher(entries, cache_dir=cache_dir, mode=mode)
+    """The matcher the bot and the CLI use (the bundled glossary unless one is named)."""
+    glossary = load_glossary(str(glossary_file)) if glossary_file else None
+    return Matcher(entries, cache_dir=cache_dir, mode=mode, glossary=glossary)
