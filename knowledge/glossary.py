@@ -6,8 +6,9 @@ match. Reading every term of a concept as that concept, in entries and in messag
 the word channel a shared token ("≡advance-voting") across the three languages.
 
 The glossary is data that maintainers extend (README, "The knowledge base"); the bot's
-`GLOSSARY_FILE` setting points at another copy. A broken file is an error that names the file, never a silent empty
-glossary: a matcher quietly without it would lose cross-lingual matches nobody would notice.
+`GLOSSARY_FILE` setting points at another copy. A broken file is an error that names the file,
+never a silent empty glossary: a matcher quietly without it would lose cross-lingual matches
+nobody would notice.
 """
 
 from __future__ import annotations
