@@ -17,7 +17,8 @@ Thai, Malay and English; many voters.
 Where the time goes is measured by wrapping the calls (wall time, exclusive: a matcher call made
 inside the open-ticket index counts as matcher, not index): NLU (intent classifier and language
 identification), matcher (verdict matching and the ticket index's own matching), ticket index
-(its database query and rebuilds), storage (repository calls) and the rest (the core itself,
+(its database query of the open tickets), index rebuild (Matcher.updated/with_entries when the
+open tickets changed), storage (repository calls) and the rest (the core itself,
 thread hand-offs, the event loop). The intent classifier and the matcher run side by side in two
 threads, so their shares can overlap a little.
 
@@ -212,7 +213,7 @@ def instrument_classes(timers: Timers) -> None:
     for name in ("match", "features", "decide", "next_candidates"):
         setattr(Matcher, name, timers.wrap("matcher", getattr(Matcher, name)))
     for name in ("updated", "with_entries"):
-        setattr(Matcher, name, timers.wrap("ticket index", getattr(Matcher, name)))
+        setattr(Matcher, name, timers.wrap("index rebuild", getattr(Matcher, name)))
     OpenTicketIndex._snapshot = timers.wrap("ticket index", OpenTicketIndex._snapshot)  # type: ignore[method-assign]
 
 
@@ -276,12 +277,14 @@ async def run(services: Services, mix: list[Incoming], timers: Timers,
         profiler.disable()
     await conversation.aclose()
     latencies.sort()
+    cache = getattr(services.conversation.deps, "match_cache", None)
     result = {
         "messages": len(mix), "wall": wall, "rate": len(mix) / wall,
         "p50": percentile(latencies, 0.5), "p95": percentile(latencies, 0.95),
         "p99": percentile(latencies, 0.99), "max": latencies[-1],
         "times": dict(timers.totals), "calls": dict(timers.calls), "outcomes": outcomes,
         "spooled": len(services.spool),
+        "cache": (getattr(cache, "hits", 0), getattr(cache, "misses", 0)),
     }
     if profiler:
         out = io.StringIO()
@@ -329,14 +332,15 @@ def report(storage: str, result: dict[str, Any]) -> None:
           f"p95 {result['p95'] * ms:.1f} ms   p99 {result['p99'] * ms:.1f} ms   "
           f"max {result['max'] * ms:.1f} ms")
     print("where the time goes (exclusive wall time; per message; share of the run):")
-    for category in ("nlu", "matcher", "ticket index", "storage"):
+    for category in ("nlu", "matcher", "ticket index", "index rebuild", "storage"):
         spent = times.get(category, 0.0)
         print(f"  {category:<13} {spent / result['messages'] * ms:7.2f} ms  {spent / wall:6.1%}"
               f"   ({result['calls'].get(category, 0)} calls)")
     rest = wall - measured
     print(f"  {'rest':<13} {rest / result['messages'] * ms:7.2f} ms  {rest / wall:6.1%}")
     print("what voters got: " + ", ".join(f"{k} {v}" for k, v in result["outcomes"].most_common()))
-    print(f"spooled escalations: {result['spooled']}")
+    print(f"spooled escalations: {result['spooled']}; match cache hits/misses: "
+          f"{result['cache'][0]}/{result['cache'][1]}")
     if "profile" in result:
         print(result["profile"])
 

@@ -18,6 +18,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from bot.core.callbacks import EntryIndex
 from bot.core.limits import RateLimiter
+from bot.core.match_cache import MatchCache
 from bot.core.messages import Incoming
 from bot.core.ports import CoreStore
 from bot.core.spool import Spool
@@ -54,6 +55,8 @@ class CoreDeps:
     retention_days: int = 180
     memory: Memory = field(default_factory=Memory)
     entry_index: EntryIndex = field(default_factory=EntryIndex)
+    #: The matcher's answers for the current knowledge (copies of a rumour are matched once).
+    match_cache: MatchCache = field(default_factory=MatchCache)
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
@@ -38,6 +39,8 @@ MatcherFactory = Callable[[Sequence[Entry]], object]
 PREFIX = "ticket-"
 #: At most this many open tickets are offered to a voter ("is your question one of these?").
 MAX_OFFERS = 3
+#: Lookups remembered per state of the index.
+LOOKUP_CACHE_SIZE = 2_000
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,10 @@ class OpenTicketIndex:
         self._fingerprint: tuple[object, ...] | None = None
         self._lock = threading.Lock()
         self.rebuilds = 0
+        #: Lookups against the index as it is now (cleared whenever it changes): the copies of
+        #: one rumour that escalate are looked up once per set of open tickets.
+        self._lookups: OrderedDict[tuple[str, str | None, bool], TicketLookup] = OrderedDict()
+        self._version = 0
 
     def _build(self, entries: list[Entry], base: object | None) -> object | None:
         if not entries:
@@ -173,6 +180,8 @@ class OpenTicketIndex:
                 self._built_on = base
                 self._fingerprint = fingerprint
                 self.rebuilds += 1
+                self._version += 1
+                self._lookups.clear()
             return self._matcher, self._open_ids
 
     def find(self, text: str, language: str | None) -> int | None:
@@ -195,25 +204,46 @@ class OpenTicketIndex:
             matcher, open_ids = self._snapshot()
             if matcher is None:
                 return TicketLookup()
-            # The message is embedded and its candidates scored once, for the join and the offers.
-            feats = (
-                matcher.features(text, language)  # type: ignore[attr-defined]
-                if hasattr(matcher, "features") and hasattr(matcher, "decide")
-                else None
-            )
-            result = (
-                matcher.decide(feats)  # type: ignore[attr-defined]
-                if feats is not None
-                else matcher.match(text, language)  # type: ignore[attr-defined]
-            )
-            if result.decision == "answer" and result.entry_id in open_ids:
-                return TicketLookup(join=ticket_id_of(result.entry_id))
-            if not offers:
-                return TicketLookup()
-            candidates = self._plausible_tickets(matcher, text, language, result, open_ids, feats)
+            key = (text, language, offers)
+            with self._lock:
+                # Only an answer computed on this very index is reused (the version changes
+                # with every rebuild, and a rebuild clears the cache).
+                version = self._version
+                cached = self._lookups.get(key) if self._matcher is matcher else None
+            if cached is not None:
+                return cached
+            found = self._lookup(matcher, open_ids, text, language, offers)
         except Exception:  # noqa: BLE001 - a matcher failure must not lose the escalation
             log.exception("matching a question against open tickets failed; opening a ticket")
             return TicketLookup()
+        with self._lock:
+            if self._version == version:
+                self._lookups[key] = found
+                while len(self._lookups) > LOOKUP_CACHE_SIZE:
+                    self._lookups.popitem(last=False)
+        return found
+
+    def _lookup(
+        self, matcher: object, open_ids: frozenset[str], text: str, language: str | None,
+        offers: bool,
+    ) -> TicketLookup:
+        """`lookup` itself, on one snapshot of the index (may raise)."""
+        # The message is embedded and its candidates scored once, for the join and the offers.
+        feats = (
+            matcher.features(text, language)  # type: ignore[attr-defined]
+            if hasattr(matcher, "features") and hasattr(matcher, "decide")
+            else None
+        )
+        result = (
+            matcher.decide(feats)  # type: ignore[attr-defined]
+            if feats is not None
+            else matcher.match(text, language)  # type: ignore[attr-defined]
+        )
+        if result.decision == "answer" and result.entry_id in open_ids:
+            return TicketLookup(join=ticket_id_of(result.entry_id))
+        if not offers:
+            return TicketLookup()
+        candidates = self._plausible_tickets(matcher, text, language, result, open_ids, feats)
         found = [ticket_id_of(entry_id) for entry_id in candidates if entry_id in open_ids]
         return TicketLookup(offers=tuple(t for t in found if t is not None)[:MAX_OFFERS])
 

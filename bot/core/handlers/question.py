@@ -135,8 +135,14 @@ async def _intent(ctx: TurnContext, text: str) -> IntentResult | None:
 async def _match(ctx: TurnContext, prepared: Prepared, language: str | None) -> MatchResult | None:
     if ctx.matcher is None or prepared.kind != "text":
         return None
+    cache, matcher, text = ctx.deps.match_cache, ctx.matcher, prepared.match_text
     try:
-        return await asyncio.to_thread(ctx.matcher.match, prepared.match_text, language)
+        cached = cache.get(matcher, text, language)
+        if cached is not None:  # the same words against the same knowledge: the same answer
+            return cached
+        result = await asyncio.to_thread(matcher.match, text, language)
+        cache.put(matcher, text, language, result)
+        return result
     except Exception:  # noqa: BLE001 - no match: the question is escalated, not lost
         log.exception("matcher failed")
         return None
