@@ -16,6 +16,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -194,10 +195,18 @@ class EmbeddingCache:
 class CachedEmbedder:
     """Embeds passages through the cache; counts what it really embedded (for tests and logs)."""
 
+    #: Voters' messages whose query vectors are kept in memory (a few MB).
+    QUERY_MEMORY = 2_048
+
     def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
         self.embedder = embedder
         self.cache = cache
         self.embedded = 0
+        # The same message is embedded by the matcher, then again by the open-ticket index
+        # (built on the same embedders) when it escalates: e5 alone is 20-40 ms on Malay. The
+        # model is deterministic, so a recent vector is the vector (read-only: it is shared).
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @property
     def name(self) -> str:
@@ -208,7 +217,18 @@ class CachedEmbedder:
         return self.embedder.dim
 
     def query(self, text: str) -> np.ndarray:
-        return self.embedder.query(text)
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return vector
+        vector = np.asarray(self.embedder.query(text))
+        vector.setflags(write=False)
+        with self._recent_lock:
+            self._recent[text] = vector
+            while len(self._recent) > self.QUERY_MEMORY:
+                self._recent.popitem(last=False)
+        return vector
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         """Query vectors of fixed texts (the matcher's probe messages), through the cache: a
