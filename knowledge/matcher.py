@@ -635,10 +635,14 @@ class Matcher:
         p2 = float(probs[order[1]]) if len(order) > 1 else 0.0
         blocked = near_miss and bool(feats.near_miss[best])
         top = order[:MAX_CANDIDATES]
+        bar = self.plausible_min(cal)
+        # Offered beside the best: from offer_min. Counted for the country rule: from rival_min
+        # (a neighbour at 0.002 is no rival to a near-verbatim hit at 0.998).
         plausible = [i for i in top if i == best or probs[i] >= cal.offer_min]
+        rivals = [i for i in top if i == best or probs[i] >= cal.rival_min]
         regions = feats.regions or (None,) * len(feats.entry_ids)
         differ = not feats.query_regions and (
-            len({regions[i] for i in plausible if regions[i] is not None}) > 1
+            len({regions[i] for i in rivals if regions[i] is not None}) > 1
         )
 
         def cands(indices: Sequence[int]) -> tuple[Candidate, ...]:
@@ -662,7 +666,7 @@ class Matcher:
                 feats.language,
                 truncated=feats.truncated,
             )
-        if p1 >= self.plausible_min(cal):
+        if p1 >= bar:
             return MatchResult(
                 "clarify", None, _r(p1), cands(plausible), feats.language, differ, feats.truncated
             )

@@ -65,6 +65,8 @@ TEXTS: dict[str, str] = {
     "lang_name_en": "English",
     "region_TH": "Thailand",
     "region_MY": "Malaysia",
+    "kind_claim": "checked claim",
+    "kind_fact": "election information",
     # -- the verdict card ------------------------------------------------------------------------
     "verdict_true": "✅ TRUE",
     "verdict_false": "❌ FALSE",

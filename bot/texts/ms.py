@@ -71,6 +71,8 @@ TEXTS: dict[str, str] = {
     "lang_name_en": "bahasa Inggeris",
     "region_TH": "Thailand",
     "region_MY": "Malaysia",
+    "kind_claim": "dakwaan yang disemak",
+    "kind_fact": "maklumat pilihan raya",
     # -- the verdict card ------------------------------------------------------------------------
     "verdict_true": "✅ BENAR",
     "verdict_false": "❌ PALSU",
