@@ -22,7 +22,9 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
 from bot.escalation.wiring import AnsweredKnowledge, Escalation, build_escalation
 from bot.storage import Database, Repository
+from bot.storage.guard import DatabaseGuard
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher, build_matcher
 from knowledge.store import KnowledgeStore
@@ -42,6 +45,11 @@ from nlu.intent_service import IntentService
 log = logging.getLogger(__name__)
 
 SPOOL_RETRY_SECONDS = 30.0
+#: Threads of the event loop's default executor, where the matcher and the intent classifier run.
+#: Background loops that read the database (outbox, answers, purge, spool, health) each hold one
+#: while a hung database keeps them waiting; Python's default (cores + 4) would then leave none
+#: for the voters' turns.
+DEFAULT_EXECUTOR_THREADS = 32
 #: How often stored questions older than QUESTION_RETENTION_DAYS are deleted (/privacy promises it).
 PURGE_SECONDS = 6 * 3600.0
 #: How often answers given by another process (the CLI, a second bot) are picked up.
@@ -111,6 +119,7 @@ class Services:
     async def start(self, *, watch: bool = True, purge: bool = True) -> None:
         """Start the background work: loading the intent model (so the first voter does not
         wait for it), the knowledge watcher, the spool retry loop and the retention purge."""
+        ensure_default_executor()
         self._tasks.append(asyncio.create_task(asyncio.to_thread(self.intents.warm_up)))
         if watch:
             self._tasks.append(
@@ -141,7 +150,7 @@ class Services:
     async def retry_spool(self) -> int:
         if self.repository is None or not len(self.spool):
             return 0
-        return await asyncio.to_thread(self.spool.drain, self.repository)
+        return await self.conversation.deps.guard.run(self.spool.drain, self.repository)
 
     async def aclose(self) -> None:
         for task in self._tasks:
@@ -153,6 +162,7 @@ class Services:
         await self.conversation.aclose()
         with contextlib.suppress(Exception):
             await self.intents.aclose()
+        self.conversation.deps.guard.shutdown()
         if self.database is not None:
             self.database.dispose()
 
@@ -173,6 +183,19 @@ class Services:
                 await self.retry_spool()
             except Exception:  # the loop must outlive any one failure
                 log.exception("spool retry failed")
+
+
+def ensure_default_executor(threads: int = DEFAULT_EXECUTOR_THREADS) -> None:
+    """Give the running loop's default executor `threads` threads (see DEFAULT_EXECUTOR_THREADS).
+    Only once per loop: an executor set by someone else is kept."""
+    loop = asyncio.get_running_loop()
+    if loop in _SIZED_LOOPS:
+        return
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work"))
+    _SIZED_LOOPS.add(loop)
+
+
+_SIZED_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 def build_services(
@@ -232,6 +255,7 @@ def build_services(
         spool=spool,
         limiter=limiter,
         retention_days=settings.question_retention_days,
+        guard=DatabaseGuard(settings.database_timeout_seconds),
     )
     conversation = Conversation(deps)
     return Services(

@@ -9,7 +9,6 @@ every handler decides explicitly what "the database is down" means for the voter
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from bot.core.limits import RateLimiter
 from bot.core.messages import Incoming
 from bot.core.spool import Spool
 from bot.core.state import ChatMemory, Memory, QuestionContext, stored_question_id
+from bot.storage.guard import DatabaseGuard, DatabaseUnavailable
 from bot.texts import t
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher
@@ -54,6 +54,9 @@ class CoreDeps:
     entry_index: EntryIndex = field(default_factory=EntryIndex)
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
+    #: Every repository call of a turn goes through it: a hung database costs a voter at most
+    #: its timeout, never the reply (bot/storage/guard.py).
+    guard: DatabaseGuard = field(default_factory=DatabaseGuard)
 
 
 @dataclass(frozen=True)
@@ -107,12 +110,16 @@ class TurnContext:
         return self.chat.remember(text, language, question_id)
 
     async def db(self, method: str, /, **kwargs: Any) -> DbResult[Any]:
-        """Call `repository.<method>(**kwargs)` in a thread; never raises."""
+        """Call `repository.<method>(**kwargs)` in a database thread, within the guard's
+        deadline; never raises."""
         repository = self.deps.repository
         if repository is None:
             return DbResult(False)
         try:
-            value = await asyncio.to_thread(getattr(repository, method), **kwargs)
+            value = await self.deps.guard.call(getattr(repository, method), **kwargs)
+        except DatabaseUnavailable as exc:  # hung: the guard logged it once, not per call
+            log.debug("database call %s skipped: %s", method, exc)
+            return DbResult(False)
         except Exception:  # noqa: BLE001 - any database failure degrades, never crashes
             log.exception("database call %s failed", method)
             return DbResult(False)

@@ -25,6 +25,7 @@ from bot.core.messages import Incoming, Reply
 from bot.core.split import TELEGRAM_LIMIT, split_reply
 from bot.core.state import VoterLanguage
 from bot.monitoring import metrics
+from bot.storage.guard import DatabaseUnavailable
 from bot.texts import t
 from nlu.langid import LanguageGuess, detect_language
 from nlu.reply_language import REPLY_LANGUAGES, choose_reply_language
@@ -131,7 +132,9 @@ class Conversation:
         if repository is None:
             return VoterLanguage()
         try:
-            record = await asyncio.to_thread(repository.get_voter, user_id)
+            record = await self.deps.guard.call(repository.get_voter, user_id)
+        except DatabaseUnavailable:  # hung: the guard logged it; this voter is not remembered
+            return VoterLanguage()
         except Exception:  # noqa: BLE001 - answer in a default language rather than not at all
             log.exception("could not read voter %s", user_id)
             return VoterLanguage()
@@ -153,9 +156,11 @@ class Conversation:
         if repository is None:
             return
         try:
-            await asyncio.to_thread(
+            await self.deps.guard.call(
                 repository.set_last_language, incoming.user_id, incoming.chat_id, language
             )
+        except DatabaseUnavailable:
+            pass  # memory has it; the guard logged the hung database
         except Exception:  # noqa: BLE001 - memory still has it
             log.exception("could not store the last language of voter %s", incoming.user_id)
 

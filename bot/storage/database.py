@@ -10,6 +10,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -19,6 +20,13 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating (any constant unique to this application).
 MIGRATION_LOCK = 7_202_511_090
+#: PostgreSQL: seconds to establish a connection (libpq's connect_timeout covers the whole
+#: handshake, so a server that accepts but never answers costs this, not forever).
+CONNECT_TIMEOUT = 5
+#: Seconds to wait for a pooled connection when all are busy (SQLAlchemy's default is 30).
+POOL_TIMEOUT = 5
+#: PostgreSQL: milliseconds any statement may run (server side; migrations lift it).
+STATEMENT_TIMEOUT_MS = 30_000
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -30,6 +38,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _postgres_settings(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
@@ -37,12 +52,24 @@ class Database:
         self.is_sqlite = parsed.get_backend_name() == "sqlite"
         if self.is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs = (
-            {} if self.is_sqlite else {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 10}
-        )
+        kwargs: dict[str, Any] = {}
+        if not self.is_sqlite:
+            # Timeouts, so that a database that hangs costs a bounded wait: the voter-facing
+            # deadline is bot/storage/guard.py's, these free the threads behind it.
+            kwargs = {
+                "pool_pre_ping": True, "pool_size": 5, "max_overflow": 10,
+                "pool_timeout": POOL_TIMEOUT,
+                "connect_args": {
+                    "connect_timeout": CONNECT_TIMEOUT,
+                    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                    "keepalives_count": 3,
+                },
+            }
         self.engine: Engine = create_engine(url, echo=echo, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            event.listen(self.engine, "connect", _postgres_settings)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:
@@ -58,6 +85,7 @@ class Database:
                 # Several processes may start at once (a bot and a notifier, a scaled service):
                 # one migrates while the others wait here, then find the schema at head. The
                 # lock is released when this transaction ends (SQLite has one writer anyway).
+                connection.execute(text("SET LOCAL statement_timeout = 0"))
                 lock = text("SELECT pg_advisory_xact_lock(:key)")
                 connection.execute(lock, {"key": MIGRATION_LOCK})
             config.attributes["connection"] = connection
