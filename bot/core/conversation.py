@@ -20,7 +20,7 @@ from typing import Any
 from bot.core import policy
 from bot.core.context import CoreDeps, TurnContext
 from bot.core.handlers import router
-from bot.core.inputs import Prepared, prepare
+from bot.core.inputs import Prepared, prepare, scrub
 from bot.core.messages import Incoming, Reply
 from bot.core.split import TELEGRAM_LIMIT, split_reply
 from bot.core.state import VoterLanguage
@@ -50,6 +50,7 @@ class Conversation:
             "button" if incoming.callback_data is not None
             else "command" if incoming.command is not None else "message"
         )
+        incoming = _scrubbed(incoming)
         with metrics.REPLY_SECONDS.time(kind):  # what the voter waits for, per process
             try:
                 replies = await self._handle(incoming)
@@ -189,6 +190,16 @@ class Conversation:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _scrubbed(incoming: Incoming) -> Incoming:
+    """The incoming message with its texts storable (inputs.scrub): where text enters the bot."""
+    text = scrub(incoming.text) if incoming.text else incoming.text
+    quoted = scrub(incoming.quoted_text) if incoming.quoted_text else incoming.quoted_text
+    args = tuple(scrub(arg) for arg in incoming.args)
+    if text == incoming.text and quoted == incoming.quoted_text and args == incoming.args:
+        return incoming
+    return replace(incoming, text=text, quoted_text=quoted, args=args)
 
 
 def _guess(prepared: Prepared) -> LanguageGuess | None:
