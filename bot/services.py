@@ -141,6 +141,17 @@ class Services:
             self.repository.purge_questions, self.settings.question_retention_days
         )
 
+    async def purge_old_notifications(self) -> int:
+        """Delete delivered (or given up) notifications past the retention period: they quote
+        the voter's question, so they must not outlive it."""
+        if self.database is None:
+            return 0
+        from bot.escalation.outbox import purge_delivered
+
+        return await asyncio.to_thread(
+            purge_delivered, self.database, self.settings.question_retention_days
+        )
+
     async def reload_knowledge(self) -> bool:
         """Reload now if the files changed (off the event loop); True when new knowledge is
         being served."""
@@ -172,6 +183,10 @@ class Services:
                 purged = await self.purge_old_questions()
                 if purged:
                     log.info("purged %d question(s) past the retention period", purged)
+                purged = await self.purge_old_notifications()
+                if purged:
+                    log.info("purged %d delivered notification(s) past the retention period",
+                             purged)
             except Exception:  # a database hiccup now must not stop the next purge
                 log.exception("purging old questions failed")
             await asyncio.sleep(PURGE_SECONDS)
