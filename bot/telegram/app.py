@@ -262,6 +262,9 @@ def run_telegram(settings: Settings) -> None:
     services = build_services(settings)
     application = build_application(settings, services)
     if settings.webhook_url:
+        from bot.telegram import webhook
+
+        webhook.install()  # a malformed body gets 400, not 500
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info(
             "webhook mode: listening on %s:%s/%s",
