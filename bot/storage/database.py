@@ -6,6 +6,7 @@ production database is upgraded in place rather than recreated.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: PostgreSQL advisory lock key held while migrating (any constant unique to this application).
 MIGRATION_LOCK = 7_202_511_090
+#: PostgreSQL advisory lock key of the process that posts ticket cards (ProcessLock).
+ANNOUNCE_LOCK = 7_202_511_091
 #: PostgreSQL: seconds to establish a connection (libpq's connect_timeout covers the whole
 #: handshake, so a server that accepts but never answers costs this, not forever).
 CONNECT_TIMEOUT = 5
@@ -99,3 +102,49 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class ProcessLock:
+    """Work that one process at a time must do (posting ticket cards to the checkers' group):
+    a PostgreSQL session advisory lock, held on a connection of its own for as long as the
+    process lives. When that process dies its connection closes, the lock is free, and the next
+    `held()` of another process takes it. SQLite serves one process: always held there."""
+
+    def __init__(self, database: Database, key: int) -> None:
+        self.database = database
+        self.key = key
+        self._connection: Any = None
+
+    def held(self) -> bool:
+        """True when this process holds the lock (taking it if it is free). Synchronous."""
+        if self.database.engine.dialect.name != "postgresql":
+            return True
+        if self._connection is not None:
+            try:
+                self._connection.execute(text("SELECT 1"))
+                return True
+            except Exception:  # noqa: BLE001 - the connection died, and the lock with it
+                self.release()
+        connection = self.database.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT"
+        )
+        try:
+            got = connection.execute(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
+            ).scalar()
+        except Exception:
+            connection.close()
+            raise
+        if got:
+            self._connection = connection
+            return True
+        connection.close()
+        return False
+
+    def release(self) -> None:
+        """Let another process take the lock (closing the connection releases it)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.invalidate()  # never back to the pool with the lock held
+                connection.close()

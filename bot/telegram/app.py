@@ -26,6 +26,7 @@ from bot.escalation.ratelimit import Limits
 from bot.monitoring.health import Monitor
 from bot.monitoring.server import start_health_server
 from bot.reports.digest import schedule_daily_digest, telegram_sender
+from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
 from bot.telegram import handlers
 from bot.telegram.checkers import (
     ANNOUNCE_SECONDS,
@@ -194,7 +195,10 @@ def build_application(settings: Settings, services: Services) -> App:
                 interval=ANNOUNCE_SECONDS,
                 first=0,
                 chat_id=settings.checkers_chat_id,
-                data=TicketAnnouncer(services.escalation.tickets, desk),
+                data=TicketAnnouncer(
+                    services.escalation.tickets, desk,
+                    lock=ProcessLock(services.escalation.database, ANNOUNCE_LOCK),
+                ),
                 name="announce-tickets",
             )
     else:
