@@ -37,7 +37,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; PostgreSQL in production",
     )
     database_timeout_seconds: float = Field(
-        2.0,
+        1.5,
         gt=0,
         description="a voter is answered without the database when it has not answered within "
         "this long (escalations are spooled)",

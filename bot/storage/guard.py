@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 #: Seconds a voter-facing database call may take (DATABASE_TIMEOUT_SECONDS).
-DEFAULT_TIMEOUT = 2.0
+DEFAULT_TIMEOUT = 1.5
 #: Seconds calls fail fast after a timeout, before one is let through to probe.
 DEFAULT_COOLDOWN = 5.0
 #: Threads for database calls; a hung database holds at most this many.
