@@ -30,6 +30,7 @@ Why each step is as it is:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -343,16 +344,22 @@ class OutboxDispatcher:
             )
             self._count("failed")
             return
+        buttons = _buttons(row.payload.get("buttons") or [])
+        # The rate-limit slot right before sending, so the limiter's clock and the moment
+        # Telegram sees the message are the same instant.
+        try:
+            await self.window.acquire()
+        except asyncio.CancelledError:  # stopped before sending: nobody should wait a lease
+            with contextlib.suppress(Exception):
+                self._release(row, 0.0)
+            raise
+        # The chat's spacing is checked and reserved with no await before the send, so two
+        # workers can never both find one chat ready (the slot taken above is then unused).
         wait = self.chats.ready_in(row.chat_id)
         if wait > 0:
             await asyncio.to_thread(self._release, row, wait)
             self._count("deferred")
             return
-        self.chats.reserve(row.chat_id)
-        buttons = _buttons(row.payload.get("buttons") or [])
-        # The rate-limit slot right before sending, so the limiter's clock and the moment
-        # Telegram sees the message are the same instant.
-        await self.window.acquire()
         self.chats.reserve(row.chat_id)
         try:
             result = await self.send(row.chat_id, str(row.payload.get("text", "")), buttons)
