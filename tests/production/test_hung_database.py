@@ -86,3 +86,30 @@ async def test_a_hung_database_does_not_stop_replies_and_loses_nothing(
     finally:
         server.thaw()
         await services.aclose()
+
+
+async def test_a_stopped_database_then_restarted_loses_nothing(throwaway_postgres, make_services):
+    """The other fault, for comparison: the server stopped (connections refused) is answered
+    the same way, fast, and what was spooled reaches the tickets once it is back."""
+    server = throwaway_postgres
+    services = make_services(server.url)
+    try:
+        conversation = services.conversation
+        replies = await conversation.handle(Incoming.from_text(1, 1, KNOWN[1]))
+        assert replies[0].text.startswith("<b>")
+        server.stop()
+        replies = await asyncio.wait_for(
+            conversation.handle(Incoming.from_text(2, 2, KNOWN[2])), LIVENESS_SECONDS
+        )
+        assert replies[0].text.startswith("<b>"), replies[0].text
+        replies = await asyncio.wait_for(
+            conversation.handle(Incoming.from_text(3, 3, UNKNOWN[0])), LIVENESS_SECONDS
+        )
+        assert replies[0].text == t("en", "escalated_spooled")
+        server.start()
+        assert await services.retry_spool() == 1
+        assert services.database is not None
+        with services.database.session() as session:
+            assert session.scalar(select(func.count()).select_from(TicketSubscriber)) == 1
+    finally:
+        await services.aclose()
