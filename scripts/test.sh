@@ -14,4 +14,5 @@ then
     export DATABASE_TEST_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 fi
 "$venv/bin/ruff" check .
+"$venv/bin/mypy"
 exec "$venv/bin/python" -m pytest "$@"

@@ -52,7 +52,8 @@ TEXTS: dict[str, str] = {
         "• Your Telegram user and chat number, so I can message you the answer later.\n"
         "• The questions you send, the language, and the answer I gave, so fact-checkers can "
         "answer new questions and see what people are asking. Fact-checkers see the question "
-        "text, not your name.\n"
+        "text, not your name. Other voters never see your words: if they ask about the same "
+        "claim, they see it as a fact-checker wrote it.\n"
         "• Your 👍 / 🤔 feedback, to improve the answers.\n\n"
         "Questions are deleted after {days} days. /forget deletes everything about you now."
     ),

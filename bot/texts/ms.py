@@ -57,7 +57,9 @@ TEXTS: dict[str, str] = {
         "kemudian.\n"
         "• Soalan yang anda hantar, bahasanya dan jawapan yang saya beri, supaya pemeriksa "
         "fakta dapat menjawab soalan baharu dan tahu apa yang ditanya orang. Pemeriksa fakta "
-        "hanya nampak teks soalan, bukan nama anda.\n"
+        "hanya nampak teks soalan, bukan nama anda. Pengundi lain tidak akan nampak kata-kata "
+        "anda: jika mereka bertanya tentang dakwaan yang sama, mereka nampak ayat yang ditulis "
+        "oleh pemeriksa fakta.\n"
         "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n\n"
         "Soalan dipadam selepas {days} hari. /forget memadam semua data anda serta-merta."
     ),

@@ -15,6 +15,7 @@ import logging
 from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
 from bot.core.messages import Reply
+from bot.core.ports import EscalationVia
 from bot.monitoring import metrics
 
 log = logging.getLogger(__name__)
@@ -24,26 +25,27 @@ async def escalate(
     ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None
 ) -> list[Reply]:
     incoming = ctx.incoming
+    language = ctx.lang
     result = await ctx.db(
-        "escalate",
-        user_id=incoming.user_id,
-        chat_id=incoming.chat_id,
-        text=text,
-        language=ctx.lang,
-        question_id=question_id,
-        ask_similar=True,  # a voter is here to say whether it is a claim being checked
+        lambda store: store.escalate(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            text=text,
+            language=language,
+            question_id=question_id,
+            ask_similar=True,  # a voter is here to say whether it is a claim being checked
+        )
     )
-    if result.ok:
-        receipt = result.value
-        offers = getattr(receipt, "offers", ())
-        if offers:
+    receipt = result.value
+    if receipt is not None:
+        if receipt.offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says
             _retry_spool(ctx)
-            return [ticket_offer_reply(offers, ctx.lang, receipt.ticket_id, intro=intro)]
-        if getattr(receipt, "via", None) == "answered":  # the outbox sends the answer now
+            return [ticket_offer_reply(receipt.offers, ctx.lang, receipt.ticket_id, intro=intro)]
+        if receipt.via == EscalationVia.ANSWERED:  # the outbox sends the answer now
             message = ctx.t("escalated_answered")
             metrics.record_escalation("answered")
-        elif getattr(receipt, "joined_existing", False) and getattr(receipt, "askers", 0) > 1:
+        elif receipt.joined_existing and receipt.askers > 1:
             message = ctx.t("escalated_joined", askers=receipt.askers)
             metrics.record_escalation("joined")
         else:
