@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         f"sqlite:///{REPO_ROOT / 'var' / 'factcheck.db'}",
         description="SQLAlchemy URL; PostgreSQL in production",
     )
+    database_timeout_seconds: float = Field(
+        1.5,
+        gt=0,
+        description="a voter is answered without the database when it has not answered within "
+        "this long (escalations are spooled)",
+    )
     knowledge_dir: Path = Field(BUNDLED_KNOWLEDGE, description="directory of knowledge YAML files")
     knowledge_reload_seconds: float = Field(
         5.0, description="how often to look for edited knowledge"

@@ -10,7 +10,6 @@ it is saved and will be passed on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from bot.core.cards import ticket_offer_reply
@@ -79,4 +78,4 @@ def _retry_spool(ctx: TurnContext) -> None:
     if not len(spool) or repository is None:
         return
     if ctx.deps.background is not None:
-        ctx.deps.background(asyncio.to_thread(spool.drain, repository))
+        ctx.deps.background(ctx.deps.guard.run(spool.drain, repository))
