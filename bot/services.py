@@ -33,6 +33,7 @@ from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
 from bot.escalation.wiring import AnsweredKnowledge, Escalation, build_escalation
+from bot.media.reader import build_reader
 from bot.storage import Database, Repository
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher, build_matcher
@@ -232,6 +233,8 @@ def build_services(
         spool=spool,
         limiter=limiter,
         retention_days=settings.question_retention_days,
+        media=build_reader(settings),
+        read_links=settings.read_links,
     )
     conversation = Conversation(deps)
     return Services(

@@ -54,6 +54,9 @@ class CoreDeps:
     entry_index: EntryIndex = field(default_factory=EntryIndex)
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
+    #: Reads images and links (bot.media.reader.MediaReader); None = text only.
+    media: Any | None = None
+    read_links: bool = True
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,26 @@ TEXTS: dict[str, str] = {
         "🔗 I can't open links. Please paste the text of the claim, or tell me in one sentence "
         "what the link says."
     ),
+    "link_unreadable": (
+        "🔗 I couldn't open that link. Please paste the text of the claim, or tell me in one "
+        "sentence what the page says."
+    ),
+    "image_no_text": (
+        "🖼️ I couldn't find any text in this picture. Send it again with a caption saying what "
+        "you want checked, or type the claim."
+    ),
+    "image_too_big": (
+        "🖼️ This image is too large for me to read. Send a screenshot of just the part you want "
+        "checked, or type the claim."
+    ),
+    "image_unreadable": (
+        "🖼️ I couldn't read this image (the file may be damaged or in a format I can't open). "
+        "Send it again as a photo, or type the claim."
+    ),
+    "image_no_ocr": (
+        "🖼️ I can't read pictures at the moment. Please type the claim, or send the picture "
+        "again with a caption saying what it claims."
+    ),
     "truncated": "ℹ️ Your message was very long, so I checked only its first {chars} characters.",
     "unknown_command": "I don't know that command. /help lists what I can do.",
     # -- groups ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import logging
 
 from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
+from bot.core.handlers import media as media_turn
 from bot.core.messages import Reply
 from bot.monitoring import metrics
 
@@ -22,9 +23,13 @@ log = logging.getLogger(__name__)
 
 
 async def escalate(
-    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None
+    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None,
+    key: str | None = None,
 ) -> list[Reply]:
+    """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
+    link already sent to a ticket, see bot.core.handlers.media)."""
     incoming = ctx.incoming
+    extra = {"key": key} if key is not None else {}
     result = await ctx.db(
         "escalate",
         user_id=incoming.user_id,
@@ -33,9 +38,11 @@ async def escalate(
         language=ctx.lang,
         question_id=question_id,
         ask_similar=True,  # a voter is here to say whether it is a claim being checked
+        **extra,
     )
     if result.ok:
         receipt = result.value
+        await media_turn.attach(ctx, getattr(receipt, "ticket_id", None), question_id)
         offers = getattr(receipt, "offers", ())
         if offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says

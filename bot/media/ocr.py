@@ -1,0 +1,174 @@
+"""Reading the text in a screenshot or photo with Tesseract (Thai, Malay, English).
+
+Tesseract runs as a subprocess (the `tesseract` binary from Debian's tesseract-ocr packages), on
+one thread (OMP_THREAD_LIMIT=1: on a shared machine its own threads only fight each other) and
+under a timeout, so a pathological image costs seconds, not the bot. Images are checked before
+any pixel is decoded: too many bytes or too many pixels (a decompression bomb) is refused with a
+reason the conversation can explain to the voter. Large images are scaled down and small ones up
+to the size Tesseract reads best (text lines of a chat screenshot ~30 px high).
+
+Without Tesseract (or its Thai data) `OcrEngine.available` is False and every read raises
+ImageProblem("no_ocr"): the bot then runs text-only and says so.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import os
+import shutil
+import subprocess
+import time
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from nlu.ocr_text import clean_ocr_text
+
+#: Bytes of an image file accepted at all (Telegram's photos are < 1 MB; documents can be more).
+MAX_BYTES = 10 * 1024 * 1024
+#: Pixels of an image accepted (a 50-megapixel photo is fine; a 30,000 x 30,000 PNG is not).
+MAX_PIXELS = 50_000_000
+#: Longest side Tesseract gets: past this a photo only gets slower, not better read.
+MAX_SIDE = 2400
+#: Images narrower than this are scaled up (phone screenshots saved small, thumbnails).
+MIN_WIDTH = 1000
+#: Seconds one read may take before it is abandoned.
+TIMEOUT_SECONDS = 12.0
+LANGUAGES = ("tha", "msa", "eng")
+
+
+class ImageProblem(Exception):
+    """An image that cannot be read; `reason` is one of "too_big", "unreadable", "timeout",
+    "no_ocr" (no Tesseract here), and is what the voter's reply is chosen by."""
+
+    def __init__(self, reason: str, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+        self.reason = reason
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class OcrResult:
+    text: str  # cleaned (nlu.ocr_text.clean_ocr_text); "" when the image has no readable text
+    raw: str  # what Tesseract printed
+    seconds: float
+    width: int
+    height: int
+
+
+def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
+               ) -> Image.Image:
+    """The decoded image, or ImageProblem: checked for size before its pixels are decoded."""
+    if not data:
+        raise ImageProblem("unreadable", "empty file")
+    if len(data) > max_bytes:
+        raise ImageProblem("too_big", f"{len(data)} bytes, at most {max_bytes}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageProblem("too_big", f"{width}x{height} pixels, at most {max_pixels}")
+            image.load()
+    except ImageProblem:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise ImageProblem("too_big", str(exc)) from exc
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise ImageProblem("unreadable", str(exc) or type(exc).__name__) from exc
+    image = ImageOps.exif_transpose(image)  # a phone photo taken sideways
+    return image
+
+
+def prepare_for_ocr(image: Image.Image) -> Image.Image:
+    """Grey scale at a size Tesseract reads well."""
+    grey = image.convert("L") if image.mode != "L" else image
+    width, height = grey.size
+    scale = 1.0
+    if max(width, height) > MAX_SIDE:
+        scale = MAX_SIDE / max(width, height)
+    elif width < MIN_WIDTH:
+        scale = min(2.0, MAX_SIDE / max(width, height))
+    if scale != 1.0:
+        grey = grey.resize(
+            (max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.LANCZOS
+        )
+    return grey
+
+
+class OcrEngine:
+    """Tesseract behind a small, synchronous interface (bot.media.reader runs it in a worker
+    thread, a bounded number at a time)."""
+
+    def __init__(
+        self,
+        *,
+        binary: str = "tesseract",
+        languages: tuple[str, ...] = LANGUAGES,
+        timeout: float = TIMEOUT_SECONDS,
+        max_bytes: int = MAX_BYTES,
+        enabled: bool = True,
+    ) -> None:
+        self.enabled = enabled
+        self.binary = binary
+        self.languages = languages
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+
+    @functools.cached_property
+    def available(self) -> bool:
+        """Tesseract is installed with every language it is asked to read."""
+        return not self.missing()
+
+    def missing(self) -> list[str]:
+        """What is missing for OCR: ["tesseract"] or the language packs, [] when ready."""
+        if not self.enabled:
+            return ["READ_IMAGES=true"]
+        path = shutil.which(self.binary)
+        if path is None:
+            return [self.binary]
+        try:
+            listed = subprocess.run(
+                [path, "--list-langs"], capture_output=True, text=True, timeout=10, check=False
+            ).stdout
+        except (OSError, subprocess.SubprocessError):
+            return [self.binary]
+        have = {line.strip() for line in listed.splitlines()[1:]}
+        return [f"tesseract-ocr-{lang}" for lang in self.languages if lang not in have]
+
+    def read(self, data: bytes) -> OcrResult:
+        """The text in the image `data` (any format Pillow opens), or ImageProblem."""
+        if not self.available:
+            raise ImageProblem("no_ocr", "missing: " + ", ".join(self.missing()))
+        return self.read_image(open_image(data, max_bytes=self.max_bytes))
+
+    def read_image(self, image: Image.Image) -> OcrResult:
+        """The text in an image already opened (and checked) by `open_image`."""
+        if not self.available:
+            raise ImageProblem("no_ocr", "missing: " + ", ".join(self.missing()))
+        started = time.perf_counter()
+        width, height = image.size
+        prepared = prepare_for_ocr(image)
+        buffer = io.BytesIO()
+        prepared.save(buffer, format="PNG", compress_level=1)
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        try:
+            done = subprocess.run(
+                [self.binary, "stdin", "stdout", "-l", "+".join(self.languages), "--psm", "3"],
+                input=buffer.getvalue(), capture_output=True, timeout=self.timeout, env=env,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise ImageProblem("timeout", f"over {self.timeout:g} s") from exc
+        except OSError as exc:
+            raise ImageProblem("no_ocr", str(exc)) from exc
+        if done.returncode != 0:
+            raise ImageProblem("unreadable", done.stderr.decode("utf-8", "replace")[-300:])
+        raw = done.stdout.decode("utf-8", "replace")
+        return OcrResult(
+            text=clean_ocr_text(raw), raw=raw, seconds=time.perf_counter() - started,
+            width=width, height=height,
+        )
