@@ -14,7 +14,7 @@ import logging
 from dataclasses import replace
 
 from bot.core.messages import Incoming
-from bot.media.links import find_urls
+from bot.media.links import find_urls, without_urls
 from bot.media.model import MediaRead
 from bot.media.reader import MediaReader
 
@@ -47,7 +47,11 @@ async def read_media(
 
 
 def text_with_media(text: str, media: MediaRead | None) -> str:
-    """What the voter wrote, then what was read from their image or link."""
+    """What the voter wrote, then what was read from their image or link. A link that was read
+    is left out: its letters ("https", the domain, a path) only confuse the matcher, and the
+    checkers see it with the ticket (bot.media.records)."""
     if media is None or not media.read_text:
         return text
+    if media.kind == "link":
+        text = without_urls(text)
     return f"{text.strip()}\n{media.read_text}".strip()
