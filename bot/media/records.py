@@ -16,13 +16,15 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session
 
 from bot.media.image_hash import SAME_IMAGE_BITS, distance
 from bot.media.store import delete_image_file
-from bot.storage.models import MediaItem, Ticket, Voter
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 #: Ticket statuses a matching image or link is sent to: open (join it), answered (get the
 #: answer at once). Rejected tickets do not capture new copies: they are asked afresh.
@@ -44,6 +46,13 @@ class MediaView:
     title: str | None
     read_text: str | None
     created_at: datetime
+
+
+def _tables() -> tuple[Any, Any, Any]:
+    """The storage models, imported on first use (bot.storage imports this module)."""
+    from bot.storage.models import MediaItem, Ticket, Voter
+
+    return MediaItem, Ticket, Voter
 
 
 def trigrams(text: str) -> set[str]:
@@ -70,6 +79,32 @@ def same_image(hash_a: str, text_a: str, hash_b: str, text_b: str) -> bool:
     return agree if agree is not None else bits <= STRICT_BITS
 
 
+def media_lines(views: list[MediaView], *, read_chars: int = 300) -> list[str]:
+    """How checkers see what voters sent (the CLI; the Telegram group shows the image itself):
+    "Image: PATH" / "Link: URL (title)", each with what was read from it."""
+    lines = []
+    for view in views:
+        if view.kind == "image":
+            lines.append(f"Image: {view.path or '(not kept)'}")
+        else:
+            title = f" ({view.title})" if view.title else ""
+            lines.append(f"Link: {view.url or view.canonical_url}{title}")
+        read = " ".join((view.read_text or "").split())
+        if len(read) > read_chars:
+            read = read[:read_chars] + "…"
+        if read:
+            lines.append(f"  read: {read}")
+    return lines
+
+
+def media_json(views: list[MediaView]) -> list[dict[str, object]]:
+    return [
+        {"kind": v.kind, "path": v.path, "url": v.url, "canonical_url": v.canonical_url,
+         "title": v.title, "read_text": v.read_text, "created_at": v.created_at}
+        for v in views
+    ]
+
+
 class MediaRecords:
     """Mixin for bot.storage.Repository (which provides `self.db` and `resolve_duplicates`)."""
 
@@ -91,6 +126,7 @@ class MediaRecords:
         title: str | None = None,
         read_text: str | None = None,
     ) -> int:
+        MediaItem, Ticket, Voter = _tables()
         with self.db.session() as session:  # type: ignore[attr-defined]
             voter = self.voter_row(session, user_id, chat_id)  # type: ignore[attr-defined]
             item = MediaItem(
@@ -108,6 +144,7 @@ class MediaRecords:
     ) -> str | None:
         """The claim key of the ticket the same image or page went to, if that ticket (or the
         one it was merged into) is open or answered; None when there is none."""
+        MediaItem, Ticket, Voter = _tables()
         with self.db.session() as session:  # type: ignore[attr-defined]
             ticket_ids: list[int] = []
             if canonical_url:
@@ -142,6 +179,7 @@ class MediaRecords:
     def media_of_ticket(self, ticket_id: int) -> list[MediaView]:
         """What voters sent to this ticket and to tickets merged into it, oldest first, one
         view per distinct image or page."""
+        MediaItem, Ticket, Voter = _tables()
         with self.db.session() as session:  # type: ignore[attr-defined]
             ids = [ticket_id, *session.scalars(
                 select(Ticket.id).where(Ticket.duplicate_of == ticket_id)
@@ -165,6 +203,7 @@ class MediaRecords:
     # -- retention and /forget -------------------------------------------------------------
     @staticmethod
     def media_paths_of_voter(session: Session, voter_id: int) -> list[str]:
+        MediaItem, Ticket, Voter = _tables()
         return [p for p in session.scalars(
             select(MediaItem.path).where(MediaItem.voter_id == voter_id,
                                          MediaItem.path.is_not(None))
@@ -172,6 +211,7 @@ class MediaRecords:
 
     def delete_unreferenced_files(self, paths: list[str]) -> int:
         """Delete the image files among `paths` that no media row points at any more."""
+        MediaItem, Ticket, Voter = _tables()
         deleted = 0
         for path in dict.fromkeys(paths):
             with self.db.session() as session:  # type: ignore[attr-defined]
@@ -184,6 +224,7 @@ class MediaRecords:
 
     def purge_media(self, older_than_days: int, now: datetime | None = None) -> int:
         """Delete media rows (and their image files) past the retention period."""
+        MediaItem, Ticket, Voter = _tables()
         cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
         with self.db.session() as session:  # type: ignore[attr-defined]
             paths = [p for p in session.scalars(
@@ -197,6 +238,7 @@ class MediaRecords:
 
     def forget_media(self, user_id: int) -> int:
         """Delete the voter's media rows and the image files only they sent."""
+        MediaItem, Ticket, Voter = _tables()
         with self.db.session() as session:  # type: ignore[attr-defined]
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
