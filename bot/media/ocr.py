@@ -49,13 +49,85 @@ class ImageProblem(Exception):
         self.detail = detail
 
 
+#: A text block is kept when it has at least this share of the letters of the largest block.
+MAIN_BLOCK_SHARE = 0.4
+
+
 @dataclass(frozen=True)
 class OcrResult:
-    text: str  # cleaned (nlu.ocr_text.clean_ocr_text); "" when the image has no readable text
-    raw: str  # what Tesseract printed
+    text: str  # the main text, cleaned: what the screenshot is about ("" when none was read)
+    full_text: str  # every block read, cleaned (the app's name bar, times, buttons too)
     seconds: float
     width: int
     height: int
+
+
+def main_blocks(blocks: list[str], share: float = MAIN_BLOCK_SHARE) -> list[str]:
+    """The blocks that carry the message: a screenshot is a claim (one or a few big blocks of
+    text) inside an app's furniture (a chat's name, "2h", a time stamp, "Like Comment Share",
+    another person's "really?"), each furniture block small next to the claim. Keeps, in reading
+    order, every block with at least `share` of the letters of the largest one."""
+    sizes = [_letter_count(block) for block in blocks]
+    if not sizes or max(sizes) == 0:
+        return []
+    floor = max(sizes) * share
+    return [block for block, size in zip(blocks, sizes, strict=True) if size and size >= floor]
+
+
+def _letter_count(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
+
+
+@dataclass
+class _Block:
+    top: int
+    bottom: int
+    left: int
+    right: int
+    line_height: int
+    lines: dict[tuple[int, int], list[str]]
+
+
+#: Two blocks are one when the gap between them is at most this share of a line's height:
+#: Tesseract sometimes splits a bubble's last line off (a word alone on it) into its own block.
+JOIN_GAP = 0.75
+
+
+def parse_tsv(tsv: str) -> list[str]:
+    """Tesseract's TSV output as blocks of text (lines joined by new lines), in reading order;
+    a block that continues the one above it without a gap (a split-off last line) joins it."""
+    blocks: dict[int, _Block] = {}
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or not cells[0].isdigit():
+            continue
+        level, block = int(cells[0]), int(cells[2])
+        left, top, width, height = (int(c) for c in cells[6:10])
+        if level == 2:
+            blocks[block] = _Block(top, top + height, left, left + width, 0, {})
+        elif level == 4 and block in blocks:
+            blocks[block].line_height = max(blocks[block].line_height, height)
+        elif level == 5 and block in blocks and cells[11].strip():
+            key = (int(cells[3]), int(cells[4]))
+            blocks[block].lines.setdefault(key, []).append(cells[11].strip())
+    joined: list[list[_Block]] = []
+    for block in (b for _, b in sorted(blocks.items()) if b.lines):
+        if joined:
+            above = joined[-1][-1]
+            gap = block.top - above.bottom
+            overlap = min(above.right, block.right) - max(above.left, block.left)
+            # the smaller line height: an avatar next to a name makes a tall "line" of one
+            height = max(1, min(above.line_height, block.line_height))
+            if 0 <= gap <= JOIN_GAP * height and overlap > 0:
+                joined[-1].append(block)
+                continue
+        joined.append([block])
+    return [
+        clean_ocr_text("\n".join(
+            " ".join(words) for block in group for _, words in sorted(block.lines.items())
+        ))
+        for group in joined
+    ]
 
 
 def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
@@ -157,7 +229,8 @@ class OcrEngine:
         env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
         try:
             done = subprocess.run(
-                [self.binary, "stdin", "stdout", "-l", "+".join(self.languages), "--psm", "3"],
+                [self.binary, "stdin", "stdout", "-l", "+".join(self.languages), "--psm", "3",
+                 "tsv"],
                 input=buffer.getvalue(), capture_output=True, timeout=self.timeout, env=env,
                 check=False,
             )
@@ -167,8 +240,8 @@ class OcrEngine:
             raise ImageProblem("no_ocr", str(exc)) from exc
         if done.returncode != 0:
             raise ImageProblem("unreadable", done.stderr.decode("utf-8", "replace")[-300:])
-        raw = done.stdout.decode("utf-8", "replace")
+        blocks = [b for b in parse_tsv(done.stdout.decode("utf-8", "replace")) if b]
         return OcrResult(
-            text=clean_ocr_text(raw), raw=raw, seconds=time.perf_counter() - started,
-            width=width, height=height,
+            text="\n".join(main_blocks(blocks)), full_text="\n".join(blocks),
+            seconds=time.perf_counter() - started, width=width, height=height,
         )

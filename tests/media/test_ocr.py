@@ -124,3 +124,32 @@ def test_a_missing_binary_is_reported_not_raised() -> None:
     with pytest.raises(ImageProblem) as caught:
         engine.read(b"whatever")
     assert caught.value.reason == "no_ocr"
+
+
+def test_the_main_blocks_are_the_claim_not_the_apps_furniture() -> None:
+    from bot.media.ocr import main_blocks
+
+    blocks = ["Family group", "really?", "The Election Commission will close every polling "
+              "station at noon", "and voters must bring two ID cards", "10:45"]
+    assert main_blocks(blocks) == blocks[2:4]
+    assert main_blocks([]) == [] and main_blocks(["— |", "10:45"]) == []
+
+
+def test_a_split_off_last_line_joins_its_block_a_distant_block_does_not() -> None:
+    from bot.media.ocr import parse_tsv
+
+    header = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+    rows = [header + "\tconf\ttext"]
+
+    def block(number: int, top: int, height: int, line_height: int, words: list[str]) -> None:
+        rows.append(f"2\t1\t{number}\t0\t0\t0\t10\t{top}\t500\t{height}\t-1\t")
+        rows.append(f"4\t1\t{number}\t1\t1\t0\t10\t{top}\t500\t{line_height}\t-1\t")
+        for i, word in enumerate(words, 1):
+            rows.append(f"5\t1\t{number}\t1\t1\t{i}\t10\t{top}\t50\t{line_height}\t95\t{word}")
+
+    block(1, 0, 120, 120, ["Thai", "News", "Daily"])  # an avatar makes its line tall
+    block(2, 180, 60, 60, ["Thailand", "used", "F-16s", "to", "attack", "civilians", "in"])
+    block(3, 265, 45, 45, ["Cambodia"])  # 25 px below: the same bubble
+    assert parse_tsv("\n".join(rows)) == [
+        "Thai News Daily", "Thailand used F-16s to attack civilians in\nCambodia",
+    ]
