@@ -1,10 +1,10 @@
 """Photos and image documents from Telegram: which file to fetch, and fetching it (getFile).
 
 A photo arrives in several sizes; the largest one under the bot's limit is fetched (a screenshot
-is read best at full size). An image sent as a file ("document", uncompressed) is fetched when
-its MIME type is an image and it is not over the limit. Nothing is fetched for a file that
-Telegram says is too big: the voter is told so by the core (ImageInput.problem "too_big"), and a
-failed download becomes "unreadable", never an exception.
+is read best at full size), never a thumbnail. An image sent as a file ("document",
+uncompressed) is fetched when its MIME type is an image and it is not over the limit. Nothing
+is fetched for a file that Telegram says is too big: the voter is told so by the core
+(ImageInput.problem "too_big"), and a failed download becomes "unreadable", never an exception.
 """
 
 from __future__ import annotations
@@ -21,13 +21,17 @@ log = logging.getLogger(__name__)
 
 #: getFile serves files up to 20 MB; the OCR takes at most MAX_BYTES anyway.
 DOWNLOAD_LIMIT = min(MAX_BYTES, 20 * 1024 * 1024)
+#: Pixels below which a photo size is a thumbnail: no text in it can be read.
+MIN_PIXELS = 300 * 300
 
 
 def image_file(message: Message, limit: int = DOWNLOAD_LIMIT) -> tuple[str | None, bool]:
     """(file_id to fetch, the message had an image at all). file_id None with True: too big."""
     if message.photo:
         sizes = sorted(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
-        fitting = [p for p in sizes if (p.file_size or 0) <= limit]
+        fitting = [
+            p for p in sizes if (p.file_size or 0) <= limit and p.width * p.height >= MIN_PIXELS
+        ]
         return (fitting[-1].file_id if fitting else None), True
     document = message.document
     if document is not None and (document.mime_type or "").startswith("image/"):

@@ -33,6 +33,8 @@ def test_the_largest_photo_size_under_the_limit_is_fetched() -> None:
     assert image_file(message(photo=photo)) == ("big", True)
     assert image_file(message(photo=photo), limit=100_000) == ("mid", True)
     assert image_file(message(photo=photo), limit=1_000) == (None, True)  # too big
+    # only a thumbnail fits: nothing readable is fetched
+    assert image_file(message(photo=photo), limit=10_000) == (None, True)
 
 
 def test_image_documents_are_fetched_other_files_are_not() -> None:
