@@ -53,7 +53,9 @@ TEXTS: dict[str, str] = {
         "• The questions you send, the language, and the answer I gave, so fact-checkers can "
         "answer new questions and see what people are asking. Fact-checkers see the question "
         "text, not your name.\n"
-        "• Your 👍 / 🤔 feedback, to improve the answers.\n\n"
+        "• Your 👍 / 🤔 feedback, to improve the answers.\n"
+        "• Screenshots and links you send that go to fact-checkers: the picture (without its "
+        "photo details such as location) and what I read from it or the page.\n\n"
         "Questions are deleted after {days} days. /forget deletes everything about you now."
     ),
     # -- language --------------------------------------------------------------------------------

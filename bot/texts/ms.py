@@ -58,7 +58,10 @@ TEXTS: dict[str, str] = {
         "• Soalan yang anda hantar, bahasanya dan jawapan yang saya beri, supaya pemeriksa "
         "fakta dapat menjawab soalan baharu dan tahu apa yang ditanya orang. Pemeriksa fakta "
         "hanya nampak teks soalan, bukan nama anda.\n"
-        "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n\n"
+        "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n"
+        "• Tangkapan skrin dan pautan yang anda hantar kepada penyemak fakta: gambar itu (tanpa "
+        "butiran foto seperti lokasi) dan teks yang saya baca daripadanya atau daripada "
+        "halaman itu.\n\n"
         "Soalan dipadam selepas {days} hari. /forget memadam semua data anda serta-merta."
     ),
     # -- language --------------------------------------------------------------------------------
