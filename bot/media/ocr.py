@@ -20,7 +20,7 @@ import shutil
 import subprocess
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -62,16 +62,24 @@ class OcrResult:
     height: int
 
 
-def main_blocks(blocks: list[str], share: float = MAIN_BLOCK_SHARE) -> list[str]:
-    """The blocks that carry the message: a screenshot is a claim (one or a few big blocks of
-    text) inside an app's furniture (a chat's name, "2h", a time stamp, "Like Comment Share",
-    another person's "really?"), each furniture block small next to the claim. Keeps, in reading
-    order, every block with at least `share` of the letters of the largest one."""
-    sizes = [_letter_count(block) for block in blocks]
-    if not sizes or max(sizes) == 0:
+@dataclass(frozen=True)
+class TextBlock:
+    text: str
+    line_height: int = 1  # pixels: how big its letters are drawn (the median word's height)
+
+
+def main_blocks(blocks: list[TextBlock], share: float = MAIN_BLOCK_SHARE) -> list[str]:
+    """The blocks that carry the message. A screenshot is a claim (one or a few blocks of text)
+    inside an app's furniture: a chat's or page's name, "2h", a time stamp, "Like Comment
+    Share", another person's "really?". Furniture is short, and mostly drawn smaller than the
+    message. So each block weighs its letters times its line height squared (its area of ink),
+    and every block with at least `share` of the heaviest one's weight is kept, in reading
+    order. A short question in a post still outweighs the page's name above it."""
+    weights = [_letter_count(b.text) * max(b.line_height, 1) ** 2 for b in blocks]
+    if not weights or max(weights) == 0:
         return []
-    floor = max(sizes) * share
-    return [block for block, size in zip(blocks, sizes, strict=True) if size and size >= floor]
+    floor = max(weights) * share
+    return [b.text for b, weight in zip(blocks, weights, strict=True) if weight and weight >= floor]
 
 
 def _letter_count(text: str) -> int:
@@ -86,6 +94,7 @@ class _Block:
     right: int
     line_height: int
     lines: dict[tuple[int, int], list[str]]
+    word_heights: list[int] = field(default_factory=list)
 
 
 #: Two blocks are one when the gap between them is at most this share of a line's height:
@@ -93,7 +102,7 @@ class _Block:
 JOIN_GAP = 0.75
 
 
-def parse_tsv(tsv: str) -> list[str]:
+def parse_tsv(tsv: str) -> list[TextBlock]:
     """Tesseract's TSV output as blocks of text (lines joined by new lines), in reading order;
     a block that continues the one above it without a gap (a split-off last line) joins it."""
     blocks: dict[int, _Block] = {}
@@ -110,6 +119,7 @@ def parse_tsv(tsv: str) -> list[str]:
         elif level == 5 and block in blocks and cells[11].strip():
             key = (int(cells[3]), int(cells[4]))
             blocks[block].lines.setdefault(key, []).append(cells[11].strip())
+            blocks[block].word_heights.append(height)
     joined: list[list[_Block]] = []
     for block in (b for _, b in sorted(blocks.items()) if b.lines):
         if joined:
@@ -123,11 +133,20 @@ def parse_tsv(tsv: str) -> list[str]:
                 continue
         joined.append([block])
     return [
-        clean_ocr_text("\n".join(
-            " ".join(words) for block in group for _, words in sorted(block.lines.items())
-        ))
+        TextBlock(
+            clean_ocr_text("\n".join(
+                " ".join(words) for block in group for _, words in sorted(block.lines.items())
+            )),
+            _median([h for block in group for h in block.word_heights]),
+        )
         for group in joined
     ]
+
+
+def _median(values: list[int]) -> int:
+    """The middle value (1 for none): the size of a block's letters, whatever an avatar or an
+    icon read as a "word" next to them measures."""
+    return sorted(values)[len(values) // 2] if values else 1
 
 
 def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX_PIXELS
@@ -240,8 +259,8 @@ class OcrEngine:
             raise ImageProblem("no_ocr", str(exc)) from exc
         if done.returncode != 0:
             raise ImageProblem("unreadable", done.stderr.decode("utf-8", "replace")[-300:])
-        blocks = [b for b in parse_tsv(done.stdout.decode("utf-8", "replace")) if b]
+        blocks = [b for b in parse_tsv(done.stdout.decode("utf-8", "replace")) if b.text]
         return OcrResult(
-            text="\n".join(main_blocks(blocks)), full_text="\n".join(blocks),
+            text="\n".join(main_blocks(blocks)), full_text="\n".join(b.text for b in blocks),
             seconds=time.perf_counter() - started, width=width, height=height,
         )

@@ -127,12 +127,17 @@ def test_a_missing_binary_is_reported_not_raised() -> None:
 
 
 def test_the_main_blocks_are_the_claim_not_the_apps_furniture() -> None:
-    from bot.media.ocr import main_blocks
+    from bot.media.ocr import TextBlock, main_blocks
 
-    blocks = ["Family group", "really?", "The Election Commission will close every polling "
-              "station at noon", "and voters must bring two ID cards", "10:45"]
-    assert main_blocks(blocks) == blocks[2:4]
-    assert main_blocks([]) == [] and main_blocks(["— |", "10:45"]) == []
+    blocks = [TextBlock("Family group", 20), TextBlock("really?", 20),
+              TextBlock("The Election Commission will close every polling station", 30),
+              TextBlock("and voters must bring two ID cards", 30), TextBlock("10:45", 18)]
+    assert main_blocks(blocks) == [blocks[2].text, blocks[3].text]
+    # a short question still outweighs the page name and buttons drawn smaller around it
+    post = [TextBlock("Thai News Daily", 20), TextBlock("Bila hari mengundi PRU?", 30),
+            TextBlock("Like Comment Share", 20)]
+    assert main_blocks(post) == ["Bila hari mengundi PRU?"]
+    assert main_blocks([]) == [] and main_blocks([TextBlock("— |"), TextBlock("10:45")]) == []
 
 
 def test_a_split_off_last_line_joins_its_block_a_distant_block_does_not() -> None:
@@ -150,6 +155,6 @@ def test_a_split_off_last_line_joins_its_block_a_distant_block_does_not() -> Non
     block(1, 0, 120, 120, ["Thai", "News", "Daily"])  # an avatar makes its line tall
     block(2, 180, 60, 60, ["Thailand", "used", "F-16s", "to", "attack", "civilians", "in"])
     block(3, 265, 45, 45, ["Cambodia"])  # 25 px below: the same bubble
-    assert parse_tsv("\n".join(rows)) == [
+    assert [b.text for b in parse_tsv("\n".join(rows))] == [
         "Thai News Daily", "Thailand used F-16s to attack civilians in\nCambodia",
     ]
