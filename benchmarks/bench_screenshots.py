@@ -2,11 +2,13 @@
 
     .venv/bin/python benchmarks/bench_screenshots.py                # test split, all queries
     .venv/bin/python benchmarks/bench_screenshots.py --split all --save var/screens
+    .venv/bin/python benchmarks/bench_screenshots.py --queries realistic  # tests/data/realistic
 
 Each query of tests/data/match_queries.tsv (the labelled voter queries the matcher is evaluated
-on) is drawn as a screenshot (tests/support/screenshots.py): chat-bubble and social-post styles
-in turn, Thai and Latin fonts in turn (Noto Sans Thai, Loma, Garuda, Sawasdee, Umpush, Kinnari;
-Noto Sans, DejaVu Sans, Noto Serif), JPEG quality 55-85, and every fourth one "photographed"
+on), or with --queries realistic of the three sets in tests/data/realistic/, is drawn as a
+screenshot (tests/support/screenshots.py): chat-bubble and social-post styles in turn, Thai
+and Latin fonts in turn (Noto Sans Thai, Loma, Garuda, Sawasdee, Umpush, Kinnari; Noto Sans,
+DejaVu Sans, Noto Serif), JPEG quality 55-85, and every fourth one "photographed"
 (rotated up to 4 degrees, blurred, darker, noisy). The bot's reader (bot.media.reader: the same
 preparation, Tesseract call and Thai repair as a voter's photo) reads it on one thread, one image
 at a time, and the bot's matcher decides on the read text, as `factcheck match` does for an
@@ -47,7 +49,13 @@ from knowledge.matcher import MatchResult, build_matcher  # noqa: E402
 from nlu.ocr_text import character_accuracy  # noqa: E402
 
 QUERIES = ROOT / "tests" / "data" / "match_queries.tsv"
-KNOWLEDGE = {"bundled": ROOT / "knowledge" / "base", "afnc": ROOT / "tests" / "data" / "afnc-kb"}
+REALISTIC = ROOT / "tests" / "data" / "realistic"
+KNOWLEDGE = {
+    "bundled": ROOT / "knowledge" / "base",
+    "afnc": ROOT / "tests" / "data" / "afnc-kb",
+    "election-thmy": REALISTIC / "election-thmy" / "knowledge",
+    "rumours-my": REALISTIC / "rumours-my" / "knowledge",
+}
 CACHE = ROOT / "var" / "cache"
 
 
@@ -58,6 +66,20 @@ class Query:
     language: str
     expected: frozenset[str]
     text: str
+
+
+def load_realistic() -> list[Query]:
+    """tests/data/realistic/<set>/queries.tsv, each against its own knowledge (afnc: the AFNC
+    base)."""
+    out = []
+    for name in ("election-thmy", "rumours-my", "afnc"):
+        with (REALISTIC / name / "queries.tsv").open(encoding="utf-8") as f:
+            out += [
+                Query(r["id"], name, r["language"],
+                      frozenset(x for x in r["expected"].split("|") if x), r["text"])
+                for r in csv.DictReader(f, delimiter="\t")
+            ]
+    return out
 
 
 def load_queries(split: str) -> list[Query]:
@@ -108,7 +130,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--split", default="test", choices=["test", "dev", "all"])
+    parser.add_argument("--queries", default="match", choices=["match", "realistic"],
+                        help="tests/data/match_queries.tsv, or the sets in tests/data/realistic")
+    parser.add_argument("--split", default="test", choices=["test", "dev", "all"],
+                        help="of match_queries.tsv")
     parser.add_argument("--limit", type=int, default=0, help="at most this many queries")
     parser.add_argument("--save", type=Path, help="also write the screenshots here")
     args = parser.parse_args()
@@ -117,7 +142,7 @@ def main() -> int:
     if not reader.can_read_images:
         sys.exit("Tesseract missing (" + ", ".join(reader.ocr.missing())
                  + "): run scripts/install-system-deps.sh as root")
-    queries = load_queries(args.split)
+    queries = load_realistic() if args.queries == "realistic" else load_queries(args.split)
     if args.limit:
         queries = queries[: args.limit]
     matchers = {kb: build_matcher(load_directory(path).published(), cache_dir=CACHE)
@@ -151,7 +176,8 @@ def main() -> int:
             print(f"  {i + 1}/{len(queries)} ({time.perf_counter() - started:.0f} s)",
                   file=sys.stderr)
 
-    print(f"{len(queries)} queries ({args.split} split), one screenshot each, "
+    which = "realistic sets" if args.queries == "realistic" else f"{args.split} split"
+    print(f"{len(queries)} queries ({which}), one screenshot each, "
           f"{sum(1 for s in looks if s.photographed) * 100 // len(looks)}% photographed")
     print("\nOCR character accuracy (mean / median / share >= 0.9):")
     for language in sorted(accuracy):
