@@ -49,14 +49,15 @@ def clean_ocr_text(text: str) -> str:
 
 
 def _clean_line(line: str) -> str:
-    line = line.replace("\u0e40\u0e40", "\u0e41")  # เเ -> แ
-    line = line.replace("\u0e4d\u0e32", "\u0e33")  # ํ + า -> ำ
-    line = line.replace("\u0e03", "\u0e02").replace("\u0e05", "\u0e04")  # ฃ -> ข, ฅ -> ค
     line = _SPACES.sub(" ", line).strip()
     # Spaces inside Thai text: between Thai characters they are the OCR's guesses at word gaps
     # (the matcher segments Thai itself), and before a mark or after a leading vowel they split
-    # a syllable. A space next to Latin text or digits is kept.
+    # a syllable. A space next to Latin text or digits is kept. Removed first, so that the
+    # repairs below see the halves of a vowel side by side.
     line = _SPACE_BETWEEN_THAI.sub("", line)
+    line = line.replace("\u0e40\u0e40", "\u0e41")  # เเ -> แ
+    line = line.replace("\u0e4d\u0e32", "\u0e33")  # ํ + า -> ำ
+    line = line.replace("\u0e03", "\u0e02").replace("\u0e05", "\u0e04")  # ฃ -> ข, ฅ -> ค
     line = _TONE_BEFORE_VOWEL.sub(r"\2\1", line)
     line = _REPEATED_MARK.sub(r"\1", line)
     line = _TWO_TONES.sub(r"\1", line)

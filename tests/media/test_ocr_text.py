@@ -15,6 +15,8 @@ from nlu.ocr_text import character_accuracy, clean_ocr_text
         # two sara e for sara ae; nikhahit + sara aa for sara am
         ("เเจ้งความ", "แจ้งความ"),
         ("ทํางาน", "ทำงาน"),
+        ("น ํ า ท่วม", "น้ำท่วม".replace("\u0e49", "")),  # halves split by spaces
+        ("เ เจ้ง", "แจ้ง"),
         # a tone mark typed before the upper or lower vowel it sits on
         ("ที่", "ที่"),
         ("ท่ี", "ที่"),
