@@ -32,6 +32,8 @@ _TONE_BEFORE_VOWEL = re.compile(rf"([{_TONES}])([{_UPPER_VOWELS}{_LOWER_VOWELS}]
 _REPEATED_MARK = re.compile(rf"([{_UPPER_VOWELS}{_LOWER_VOWELS}{_TONES}])\1+")
 _TWO_TONES = re.compile(rf"([{_TONES}])[{_TONES}]+")
 _DANGLING_MARK = re.compile(rf"(^|(?<=[^{_THAI}]))[{_UPPER_VOWELS}{_LOWER_VOWELS}{_TONES}]+")
+_THAI_END = re.compile(rf"[{_THAI}]$")
+_THAI_START = re.compile(rf"^[{_THAI}]")
 _SPACES = re.compile(r"[ \t\u00a0]+")
 #: Characters OCR produces from bubble edges, rules and icons, when a line has nothing else.
 _LINE_NOISE = re.compile(r"^[\W_]*$")
@@ -45,7 +47,15 @@ def clean_ocr_text(text: str) -> str:
         line = _clean_line(line)
         if line and not _LINE_NOISE.match(line) and _letters(line) >= 2:
             lines.append(line)
-    return "\n".join(lines)
+    # A Thai sentence wrapped across lines goes on without a space (Thai writes none between
+    # words; a space would cut a word the wrap split in two); other lines keep their break.
+    text = ""
+    for line in lines:
+        if text and _THAI_END.search(text) and _THAI_START.match(line):
+            text += line
+        else:
+            text += ("\n" if text else "") + line
+    return text
 
 
 def _clean_line(line: str) -> str:

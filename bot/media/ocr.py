@@ -94,7 +94,7 @@ class _Block:
     right: int
     line_height: int
     lines: dict[tuple[int, int], list[str]]
-    word_heights: list[int] = field(default_factory=list)
+    heights: dict[tuple[int, int], list[int]] = field(default_factory=dict)
 
 
 #: Two blocks are one when the gap between them is at most this share of a line's height:
@@ -119,7 +119,7 @@ def parse_tsv(tsv: str) -> list[TextBlock]:
         elif level == 5 and block in blocks and cells[11].strip():
             key = (int(cells[3]), int(cells[4]))
             blocks[block].lines.setdefault(key, []).append(cells[11].strip())
-            blocks[block].word_heights.append(height)
+            blocks[block].heights.setdefault(key, []).append(height)
     joined: list[list[_Block]] = []
     for block in (b for _, b in sorted(blocks.items()) if b.lines):
         if joined:
@@ -132,15 +132,25 @@ def parse_tsv(tsv: str) -> list[TextBlock]:
                 joined[-1].append(block)
                 continue
         joined.append([block])
-    return [
-        TextBlock(
-            clean_ocr_text("\n".join(
-                " ".join(words) for block in group for _, words in sorted(block.lines.items())
-            )),
-            _median([h for block in group for h in block.word_heights]),
-        )
-        for group in joined
+    return [_text_block(group) for group in joined]
+
+
+#: A first or last line of a block drawn smaller than this share of the block's letters is the
+#: app's, not the message's (a page's name and "2h" above a post, a time stamp below a bubble).
+SMALL_LINE = 0.7
+
+
+def _text_block(group: list[_Block]) -> TextBlock:
+    lines = [
+        (" ".join(block.lines[key]), _median(block.heights[key]))
+        for block in group for key in sorted(block.lines)
     ]
+    size = _median([h for block in group for hs in block.heights.values() for h in hs])
+    while len(lines) > 1 and lines[0][1] < SMALL_LINE * size:
+        lines.pop(0)
+    while len(lines) > 1 and lines[-1][1] < SMALL_LINE * size:
+        lines.pop()
+    return TextBlock(clean_ocr_text("\n".join(text for text, _ in lines)), size)
 
 
 def _median(values: list[int]) -> int:

@@ -153,8 +153,24 @@ def test_a_split_off_last_line_joins_its_block_a_distant_block_does_not() -> Non
             rows.append(f"5\t1\t{number}\t1\t1\t{i}\t10\t{top}\t50\t{line_height}\t95\t{word}")
 
     block(1, 0, 120, 120, ["Thai", "News", "Daily"])  # an avatar makes its line tall
+    rows[-1] = rows[-1].replace("\t120\t95\t", "\t30\t95\t")  # but its words are small
     block(2, 180, 60, 60, ["Thailand", "used", "F-16s", "to", "attack", "civilians", "in"])
     block(3, 265, 45, 45, ["Cambodia"])  # 25 px below: the same bubble
     assert [b.text for b in parse_tsv("\n".join(rows))] == [
         "Thai News Daily", "Thailand used F-16s to attack civilians in\nCambodia",
     ]
+
+
+def test_lines_drawn_small_at_the_edges_of_a_block_are_the_apps() -> None:
+    from bot.media.ocr import parse_tsv
+
+    rows = ["level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight"
+            "\tconf\ttext", "2\t1\t1\t0\t0\t0\t10\t0\t900\t300\t-1\t"]
+    lines = [("Berita Terkini", 20), ("2h", 18), ("Bila hari mengundi PRU?", 32),
+             ("Undi awal bila?", 31), ("Like Comment Share", 20)]
+    for number, (text, height) in enumerate(lines, 1):
+        rows.append(f"4\t1\t1\t1\t{number}\t0\t10\t{number * 50}\t900\t{height}\t-1\t")
+        for i, word in enumerate(text.split(), 1):
+            rows.append(f"5\t1\t1\t1\t{number}\t{i}\t10\t{number * 50}\t80\t{height}\t95\t{word}")
+    (block,) = parse_tsv("\n".join(rows))
+    assert block.text == "Bila hari mengundi PRU?\nUndi awal bila?"

@@ -59,3 +59,8 @@ def test_character_accuracy_ignores_what_surrounds_the_claim() -> None:
     assert character_accuracy("abcd", "abxd") == 0.75
     assert character_accuracy("abcd", "") == 0.0
     assert character_accuracy("เลือกตั้ง", "เลือก ตั้ง") == 1.0  # spaces are not errors
+
+
+def test_a_thai_sentence_wrapped_across_lines_is_joined_without_a_space() -> None:
+    assert clean_ocr_text("กองทัพกัมพูชายิงเอ\nฟ 16 ไทยตก") == "กองทัพกัมพูชายิงเอฟ 16 ไทยตก"
+    assert clean_ocr_text("Berita Terkini\nกองทัพ") == "Berita Terkini\nกองทัพ"
