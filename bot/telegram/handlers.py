@@ -35,7 +35,7 @@ from telegram.ext import (
 from bot.core.batching import MessageBatcher
 from bot.core.messages import Incoming, Reply
 from bot.telegram.checkers import on_checkers_update
-from bot.telegram.media import fetch_image
+from bot.telegram.media import fetch_image, message_with_image
 from bot.telegram.replies import drop_keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
 from bot.texts import LANGUAGES, t
@@ -142,9 +142,14 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Incomin
             await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
         except TelegramError as exc:
             log.debug("typing indicator for chat %s failed: %s", incoming.chat_id, exc)
-        if update.message is not None and not incoming.is_command:
-            # A photo or image file: fetched now, read (OCR) by the core off the event loop.
-            image = await fetch_image(context.bot, update.message)
+        source = (
+            message_with_image(update.message, state.me.id)
+            if update.message is not None and not incoming.is_command else None
+        )
+        if source is not None:
+            # A photo or image file (or the one replied to): fetched now, read (OCR) by the
+            # core off the event loop.
+            image = await fetch_image(context.bot, source)
             if image is not None:
                 incoming = replace(incoming, image=image)
     await state.batcher.submit(incoming)

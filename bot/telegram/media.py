@@ -41,6 +41,17 @@ def image_file(message: Message, limit: int = DOWNLOAD_LIMIT) -> tuple[str | Non
     return None, False
 
 
+def message_with_image(message: Message, bot_id: int | None = None) -> Message | None:
+    """The message whose image the voter wants checked: their own photo, else the photo they
+    replied to ("@bot is this true?" under a screenshot in a group), never one of the bot's."""
+    if image_file(message)[1]:
+        return message
+    replied = message.reply_to_message
+    if replied is None or (replied.from_user is not None and replied.from_user.id == bot_id):
+        return None
+    return replied if image_file(replied)[1] else None
+
+
 async def fetch_image(bot: Bot, message: Message) -> ImageInput | None:
     """The image of `message` for the core, or None when it has none."""
     file_id, has_image = image_file(message)

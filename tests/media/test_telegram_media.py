@@ -9,7 +9,7 @@ from telegram import Update
 from bot.core.batching import MessageBatcher
 from bot.core.messages import Incoming
 from bot.media.model import ImageInput
-from bot.telegram.media import image_file
+from bot.telegram.media import image_file, message_with_image
 from bot.telegram.updates import BotIdentity, from_update
 
 ME = BotIdentity(id=666, username="FactBot")
@@ -61,3 +61,17 @@ def test_a_photo_is_never_merged_with_text_sent_around_it() -> None:
     photo = Incoming(1, 1, text="caption", image=ImageInput(b"x"))
     assert not MessageBatcher.batchable(photo)
     assert MessageBatcher.batchable(Incoming(1, 1, text="plain text"))
+
+
+def test_the_photo_replied_to_is_checked_unless_it_is_the_bots() -> None:
+    photo = [size("p", 800, 80_000)]
+    own = message(photo=photo)
+    assert message_with_image(own, 666) is own
+    rumour = {"message_id": 5, "date": 1_700_000_000, "chat": PRIVATE, "from": VOTER,
+              "photo": photo}
+    asking = message(text="@FactBot is this true?", reply_to_message=rumour)
+    replied = message_with_image(asking, 666)
+    assert replied is not None and replied.message_id == 5
+    bots = dict(rumour, **{"from": {"id": 666, "is_bot": True, "first_name": "Fact"}})
+    assert message_with_image(message(text="?", reply_to_message=bots), 666) is None
+    assert message_with_image(message(text="plain"), 666) is None
