@@ -114,6 +114,9 @@ class CheckersDesk:
                 url = view.url or view.canonical_url or ""
                 title = f" · {_e(view.title)}" if view.title else ""
                 text += f'\n🔗 <a href="{html.escape(url)}">{_e(url[:80])}</a>{title}'
+                read = " ".join((view.read_text or "").split())
+                if read and read != view.title:
+                    text += f"\n<i>{_e(read[:300] + ('…' if len(read) > 300 else ''))}</i>"
         return Reply(text, self._card_buttons(detail.ticket), photo=photo)
 
     def _card_text(self, detail: TicketDetail, headline: str | None = None) -> str:

@@ -173,7 +173,9 @@ async def test_without_ocr_the_caption_is_still_checked(make_services) -> None:
 
 
 async def test_a_link_is_read_matched_and_its_page_joins_one_ticket(make_services) -> None:
-    services = make_services(read_links=True, link_allow_private=True)
+    services = make_services(
+        read_links=True, link_allow_private=True, checker_ids=str(CHECKER)
+    )
     try:
         with PageServer({}) as server:
             server.routes["/story?id=1"] = page(
@@ -194,6 +196,18 @@ async def test_a_link_is_read_matched_and_its_page_joins_one_ticket(make_service
                 2, 2, server.url("/story?id=1&utm_source=line")
             ))
             assert [r.text for r in second] == [t("en", "escalated_joined", askers=2)]
+            assert len(_tickets(services)) == 1
+
+            # once checkers answered it, the same page is answered at once
+            services.escalation.tickets.answer(
+                ticket.id, CHECKER, verdict="false",
+                explanation={"en": "Polling hours are not changed."},
+                sources=["https://example.org/ec-statement"],
+            )
+            again = await services.conversation.handle(Incoming.from_text(
+                5, 5, "?? " + server.url("/story?id=1&utm_source=line")
+            ))
+            assert [r.text for r in again] == [t("en", "escalated_answered")]
             assert len(_tickets(services)) == 1
 
             server.routes["/sms"] = page(title=KNOWN)

@@ -117,9 +117,11 @@ def test_the_checkers_card_shows_the_image_and_the_links(
     path = ImageStore(tmp_path).save(b"jpeg bytes")
     ticket = _ticket(repo, 1, CLAIM, kind="image", image_hash=HASH, read_text=CLAIM, path=path)
     repo.record_media(user_id=2, chat_id=2, ticket_id=ticket, kind="link",
-                      url="https://n.example/a?x=<b>", title="A <title>")
+                      url="https://n.example/a?x=<b>", title="A <title>",
+                      read_text="A <title>\nWhat the page says, read for the checkers.")
     card = CheckersDesk(service, chat_id=-100).ticket_card(ticket)
     assert card.photo == path
     assert 'href="https://n.example/a?x=&lt;b&gt;"' in card.text
     assert "A &lt;title&gt;" in card.text
+    assert "What the page says, read for the checkers." in card.text
     assert card.buttons  # still the checker's buttons
