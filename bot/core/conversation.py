@@ -70,9 +70,11 @@ class Conversation:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         if not incoming.is_private and not incoming.addressed:
             return []
-        incoming = await read_media(
-            incoming, self.deps.media, read_links=self.deps.read_links
-        )
+        limiter = self.deps.limiter
+        if limiter is None or limiter.would_allow(incoming.user_id):  # no OCR for a flood
+            incoming = await read_media(
+                incoming, self.deps.media, read_links=self.deps.read_links
+            )
         text = self._text_to_check(incoming)
         is_text = incoming.callback_data is None and incoming.command is None
         prepared = prepare(text if is_text else "")

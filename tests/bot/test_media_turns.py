@@ -237,3 +237,24 @@ async def test_links_to_the_bots_own_network_are_not_read_by_default(make_servic
         assert [r.text for r in replies] == [t("en", "link_unreadable")]
     finally:
         await services.conversation.aclose()
+
+
+async def test_a_voter_over_the_rate_limit_gets_no_image_read(make_services) -> None:
+    services = make_services(rate_limit_per_minute=2)
+    try:
+        reads: list[object] = []
+        reader = services.conversation.deps.media
+        original = reader.read_image
+
+        async def counting(image):  # type: ignore[no-untyped-def]
+            reads.append(image)
+            return await original(image)
+
+        reader.read_image = counting
+        for _ in range(4):
+            await _send(services, 1, b"not an image")
+        assert len(reads) == 2  # the third and fourth were refused before reading
+        limited = await _send(services, 1, b"not an image")
+        assert limited == []  # told once, then silence, as for text
+    finally:
+        await services.conversation.aclose()
