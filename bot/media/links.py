@@ -25,6 +25,7 @@ import asyncio
 import ipaddress
 import re
 import socket
+import ssl
 from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
@@ -162,6 +163,7 @@ class LinkReader:
         max_bytes: int = MAX_BYTES,
         max_redirects: int = MAX_REDIRECTS,
         transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
     ) -> None:
         self.allow_private = allow_private
         self.allowed_networks = allowed_networks
@@ -169,6 +171,7 @@ class LinkReader:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self._transport = transport
+        self._verify = verify  # certificates are checked against the link's host name
 
     async def read(self, url: str) -> Page:
         try:
@@ -186,6 +189,7 @@ class LinkReader:
         current = url
         async with httpx.AsyncClient(
             timeout=self.timeout, follow_redirects=False, transport=self._transport,
+            verify=self._verify,
             headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"},
             trust_env=False,
         ) as client:

@@ -165,3 +165,25 @@ def test_urls_are_found_in_text_and_normalised() -> None:
     )
     assert normalise_url("http://example.com") == "http://example.com/"
     assert normalise_url("http://[::1]:8080/x") == "http://[::1]:8080/x"
+
+
+async def test_https_connects_to_the_checked_address_and_checks_the_certificate_by_name(
+    tmp_path,
+) -> None:
+    import shutil
+    import ssl
+
+    from pages import self_signed
+
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    cert, key = self_signed(tmp_path, "localhost")
+    trusting = ssl.create_default_context(cafile=str(cert))
+    with PageServer({"/s": page(title=CLAIM)}, tls=(cert, key)) as server:
+        found = await reader(verify=trusting).read(server.url("/s", host="localhost"))
+        assert found.title == CLAIM  # TLS to 127.0.0.1, with SNI and the check for "localhost"
+        with pytest.raises(LinkProblem) as wrong_name:  # the certificate is not for 127.0.0.1
+            await reader(verify=trusting).read(server.url("/s"))
+        with pytest.raises(LinkProblem) as untrusted:
+            await reader().read(server.url("/s", host="localhost"))
+    assert wrong_name.value.reason == untrusted.value.reason == "unreachable"

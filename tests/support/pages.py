@@ -8,10 +8,12 @@ Routes map a path to (status, headers, body) or to a callable returning it (for 
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -41,7 +43,7 @@ def redirect(location: str, status: int = 302) -> Answer:
 
 class PageServer:
     def __init__(self, routes: dict[str, Answer | Callable[[], Answer]],
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", tls: tuple[Path, Path] | None = None) -> None:
         self.routes = routes
         self.requests: list[tuple[str, str]] = []  # (path, Host header)
         server = self
@@ -70,11 +72,17 @@ class PageServer:
 
         self._httpd = ThreadingHTTPServer((host, 0), Handler)
         self._httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     def url(self, path: str, host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def __enter__(self) -> PageServer:
         self._thread.start()
@@ -91,3 +99,17 @@ def slow(answer: Answer, seconds: float) -> Callable[[], Answer]:
         return answer
 
     return respond
+
+
+def self_signed(directory: Path, host: str = "localhost") -> tuple[Path, Path]:
+    """A certificate for `host` (and its key), made with the openssl command."""
+    import subprocess
+
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", f"/CN={host}", "-addext", f"subjectAltName=DNS:{host}",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
