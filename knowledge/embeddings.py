@@ -210,6 +210,19 @@ class CachedEmbedder:
     def query(self, text: str) -> np.ndarray:
         return self.embedder.query(text)
 
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Query vectors of fixed texts (the matcher's probe messages), through the cache: a
+        model embeds a query differently from a passage, hence keys of their own."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [text_key(self.embedder.name, "query\x00" + t) for t in texts]
+        found = self.cache.get_many(keys, self.dim)
+        new = {k: self.embedder.query(t) for k, t in zip(keys, texts, strict=True) if k not in found}
+        if new:  # not counted in `embedded`: those are the knowledge's texts
+            self.cache.put_many(new)
+            found.update(new)
+        return np.vstack([found[k] for k in keys]).astype(np.float32)
+
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)

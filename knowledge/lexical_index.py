@@ -47,11 +47,13 @@ class LexicalIndex:
         self.unseen_idf = float(np.log(1.0 + (self.n_entries + 0.5) / 0.5))
         avg = float(lengths.mean()) if len(lengths) else 1.0
         avg = avg or 1.0
-        tf = np.asarray(tfs, dtype=np.float32)
+        tf_all = np.asarray(tfs, dtype=np.float32)
         row_idx = np.asarray(rows, dtype=np.int64)
         col_idx = np.asarray(cols, dtype=np.int64)
-        norm = K1 * (1 - B + B * lengths[row_idx] / avg) if len(rows) else tf
-        weights = self.idf[col_idx] * tf * (K1 + 1) / (tf + norm) if len(rows) else tf
+        norm = K1 * (1 - B + B * lengths[row_idx] / avg) if len(rows) else tf_all
+        weights = (
+            self.idf[col_idx] * tf_all * (K1 + 1) / (tf_all + norm) if len(rows) else tf_all
+        )
         self.matrix = sparse.csr_matrix(
             (weights, (row_idx, col_idx)), shape=(len(docs), max(len(self.vocab), 1))
         ).tocsc()

@@ -77,7 +77,7 @@ class KnowledgeBase:
     directory: str
     entries: tuple[Entry, ...]
     warnings: tuple[Problem, ...] = ()
-    by_id: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    by_id: MappingProxyType[str, Entry] = field(default_factory=lambda: MappingProxyType({}))
 
     @classmethod
     def of(cls, directory: str, entries: list[Entry], warnings: list[Problem]) -> KnowledgeBase:
@@ -363,13 +363,13 @@ class _FileChecker:
                 "starting with a letter or digit",
             )
             return None
-        return value.value
+        return str(value.value)
 
     def _scalar(self, node: yaml.Node, what: str) -> str | None:
         if not isinstance(node, yaml.ScalarNode):
             self.error(node, f"`{what}` must be a single value, not a list or mapping")
             return None
-        return node.value
+        return str(node.value)
 
     def _choice(
         self,

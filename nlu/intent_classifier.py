@@ -25,6 +25,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -74,15 +75,15 @@ class Example:
     text: str
     intent: str
     language: str | None
-    entities: tuple[dict, ...] = ()
+    entities: tuple[dict[str, Any], ...] = ()
 
 
-def strip_annotations(line: str) -> tuple[str, tuple[dict, ...]]:
+def strip_annotations(line: str) -> tuple[str, tuple[dict[str, Any], ...]]:
     """Rasa's ``[Malaysia](country)`` markup turned into plain text plus entity dicts.
 
     Offsets in the returned entities refer to the plain text, as Rasa's do.
     """
-    entities: list[dict] = []
+    entities: list[dict[str, Any]] = []
     out: list[str] = []
     pos = 0
     for match in _ANNOTATION.finditer(line):
@@ -160,7 +161,7 @@ def word_tokens(text: str) -> list[str]:
     return tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
 
 
-def _build_pipeline():  # type: ignore[no-untyped-def]
+def _build_pipeline() -> Any:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import FeatureUnion, Pipeline
@@ -231,10 +232,10 @@ class _Gazetteer:
         )
         return cls(tuple(ordered), {t: frozenset(i) for t, i in by_type.items()})
 
-    def extract(self, text: str, intent: str) -> tuple[dict, ...]:
+    def extract(self, text: str, intent: str) -> tuple[dict[str, Any], ...]:
         folded = text.casefold()  # same length as text for the scripts we handle
         taken = [False] * len(folded)
-        found: list[dict] = []
+        found: list[dict[str, Any]] = []
 
         def add(start: int, end: int, etype: str, value: str) -> None:
             if any(taken[start:end]):

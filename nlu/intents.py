@@ -8,6 +8,7 @@ is treated as garbage rather than passed on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 INTENTS: tuple[str, ...] = (
     "greet",
@@ -41,5 +42,5 @@ class IntentResult:
 
     intent: str
     confidence: float
-    entities: tuple[dict, ...] = ()
+    entities: tuple[dict[str, Any], ...] = ()
     engine: str = "embedded"

@@ -64,7 +64,7 @@ def result_from_payload(payload: Any) -> IntentResult:
     return IntentResult(name, float(confidence), _entities(payload.get("entities")), "rasa")
 
 
-def _entities(raw: Any) -> tuple[dict, ...]:
+def _entities(raw: Any) -> tuple[dict[str, Any], ...]:
     """Rasa's entity list, keeping only well-formed items and the keys the bot uses."""
     if not isinstance(raw, list):
         return ()

@@ -17,4 +17,5 @@ fi
 # and those tests skip).
 scripts/install-system-deps.sh --fonts
 "$venv/bin/ruff" check .
+"$venv/bin/mypy"
 exec "$venv/bin/python" -m pytest "$@"

@@ -16,8 +16,11 @@ def add_export_answers(kb_subparsers: argparse._SubParsersAction) -> argparse.Ar
         "export-answers",
         help="write answered escalation tickets as knowledge files (one per ticket) to review",
         description="Writes every answered ticket as DIR/ticket-<n>.yml in the knowledge format "
-        "(SPEC section 1), then validates DIR. Review the files (add translations and variants) "
-        "before committing them to the curated knowledge.",
+        "(SPEC section 1), as a draft entry in the checker's wording of the claim with its "
+        "region, then validates DIR. No voter's words are written. Tickets answered without a "
+        "wording are listed and skipped: word them with `factcheck tickets word N`. Review the "
+        "files (add translations and variants, set status: published) before committing them "
+        "to the curated knowledge.",
     )
     parser.add_argument("directory", type=Path, metavar="DIR")
     parser.set_defaults(handler=run_export_answers)
@@ -26,10 +29,17 @@ def add_export_answers(kb_subparsers: argparse._SubParsersAction) -> argparse.Ar
 
 def run_export_answers(args: argparse.Namespace) -> int:
     from bot.cli.checkers import open_database
-    from bot.escalation.answered import export_answers
+    from bot.escalation.answered import export_answers, unworded_answers
     from knowledge.loader import check_directory
 
-    written = export_answers(open_database(), args.directory)
+    database = open_database()
+    written = export_answers(database, args.directory)
+    skipped = unworded_answers(database)
+    if skipped:
+        numbers = ", ".join(f"#{n}" for n in skipped)
+        print(f"skipped {len(skipped)} answered ticket(s) without a checker's wording of the "
+              f"claim ({numbers}): word them with `factcheck tickets word N --wording TEXT`",
+              file=sys.stderr)
     _, errors, _ = check_directory(args.directory)
     for problem in sorted(errors):
         print(f"error: {problem}")

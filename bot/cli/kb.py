@@ -77,7 +77,9 @@ def knowledge_stats(entries: list[Entry]) -> dict[str, Any]:
     """Counts a maintainer needs to see coverage gaps at a glance."""
     missing: dict[str, list[str]] = {}
     for entry in entries:
-        gaps = [lang for lang in LANGUAGES if lang not in entry.text or lang not in entry.answer]
+        gaps: list[str] = [
+            lang for lang in LANGUAGES if lang not in entry.text or lang not in entry.answer
+        ]
         if gaps:
             missing[entry.id] = gaps
     return {

@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
     def answer(text: str) -> dict[str, Any]:
         result = matcher.match(text)
-        return {
+        out: dict[str, Any] = {
             "text": text,
             "language": result.language,
             "decision": result.decision,
@@ -69,6 +69,10 @@ def run(args: argparse.Namespace) -> int:
             "score": result.score,
             "candidates": [{"id": c.entry_id, "score": c.score} for c in result.candidates],
         }
+        if result.truncated:
+            # Only the beginning was read, as the bot would (knowledge.matcher.MAX_QUERY_CHARS).
+            out["truncated"] = True
+        return out
 
     from bot.media.match_lines import MediaLines
     from bot.media.reader import build_reader

@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     take = sub.add_parser("take", help="assign a ticket to yourself")
     take.add_argument("ticket", type=int, metavar="N")
     take.add_argument("--force", action="store_true", help="take it over from another checker")
+    _wording(take)
     _actor(take)
     take.set_defaults(handler=run_take)
 
@@ -59,8 +60,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--source", action="append", default=[], metavar="URL", required=True,
         help="an http(s) URL the verdict rests on (repeat for several)",
     )
+    _wording(answer)
     _actor(answer)
     answer.set_defaults(handler=run_answer)
+
+    word = sub.add_parser(
+        "word",
+        help="word a ticket's claim for other voters (open or answered tickets)",
+        description="Sets the claim in your words: the only form in which voters other than "
+        "its askers see it. An open ticket can then be offered to voters asking the same; an "
+        "answered one is served as knowledge and exported.",
+    )
+    word.add_argument("ticket", type=int, metavar="N")
+    _wording(word, required=True)
+    _actor(word)
+    word.set_defaults(handler=run_word)
 
     reject = sub.add_parser("reject", help="close a ticket that is not a checkable claim")
     reject.add_argument("ticket", type=int, metavar="N")
@@ -77,6 +91,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     dup.add_argument("--of", dest="target", type=int, required=True, metavar="M")
     _actor(dup)
     dup.set_defaults(handler=run_dup)
+
+
+def _wording(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    parser.add_argument(
+        "--wording", metavar="TEXT", required=required,
+        help="the claim in your own words, as voters other than its askers will see it (a "
+        "voter's own words are never shown to other voters; without a wording they see no "
+        "claim, only the verdict)",
+    )
+    parser.add_argument(
+        "--region", metavar="CC", default=None,
+        help="the country the claim is about, as a two-letter code (TH, MY); exported with it",
+    )
 
 
 def _actor(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +144,8 @@ def run_list(args: argparse.Namespace) -> int:
         if args.json:
             print(_json({"id": t.id, "status": t.status, "askers": t.askers,
                          "language": t.language, "assigned_to": t.assigned_to,
-                         "claim": t.claim_text, "created_at": t.created_at}))
+                         "claim": t.claim_text, "wording": t.claim_wording,
+                         "region": t.region, "created_at": t.created_at}))
         else:
             claim = " ".join(t.claim_text.split())
             claim = claim if len(claim) <= 70 else claim[:69] + "…"
@@ -139,7 +167,8 @@ def run_show(args: argparse.Namespace) -> int:
         if args.json:
             print(_json({
                 "id": t.id, "status": t.status, "askers": t.askers, "language": t.language,
-                "claim": t.claim_text, "assigned_to": t.assigned_to,
+                "claim": t.claim_text, "wording": t.claim_wording, "region": t.region,
+                "assigned_to": t.assigned_to,
                 "languages": dict(d.languages), "duplicate_of": d.duplicate_of,
                 "duplicates": list(d.duplicates), "resolution": d.resolution,
                 "answer": None if d.answer is None else {
@@ -154,9 +183,14 @@ def run_show(args: argparse.Namespace) -> int:
             return 0
         opened = f"{t.created_at:%Y-%m-%d %H:%M}"
         print(f"Ticket #{t.id} [{t.status}]  asked by {t.askers}  opened {opened}")
-        print(f"Claim ({t.language}): {t.claim_text}")
+        print(f"Claim ({t.language}): {t.claim_text or '(deleted at the asker’s request)'}")
         for line in media_lines(media):
             print(line)
+        if t.claim_wording:
+            print(f"Shown to other voters as: {t.claim_wording}"
+                  + (f"  [{t.region}]" if t.region else ""))
+        else:
+            print("Not worded yet: other voters see no claim (`factcheck tickets word`)")
         langs = ", ".join(f"{k} {v}" for k, v in sorted(d.languages.items())) or "none left"
         print(f"Waiting or notified, by language: {langs}")
         if t.assigned_to:
@@ -186,7 +220,9 @@ def run_show(args: argparse.Namespace) -> int:
 
 def run_take(args: argparse.Namespace) -> int:
     def take() -> int:
-        t = _service().take(args.ticket, args.actor, force=args.force)
+        t = _service().take(
+            args.ticket, args.actor, force=args.force, wording=args.wording, region=args.region
+        )
         print(f"ticket #{t.id} taken by {t.assigned_to}")
         return 0
 
@@ -203,13 +239,24 @@ def run_answer(args: argparse.Namespace) -> int:
     def answer() -> int:
         receipt = _service().answer(
             args.ticket, args.actor, verdict=args.verdict, explanation=explanation,
-            sources=args.source,
+            sources=args.source, wording=args.wording, region=args.region,
         )
         print(f"ticket #{receipt.ticket_id} answered; {receipt.notifications} voter(s) will be "
               "notified")
         return 0
 
     return _guard(answer)
+
+
+def run_word(args: argparse.Namespace) -> int:
+    def word() -> int:
+        t = _service().set_wording(
+            args.ticket, args.actor, wording=args.wording, region=args.region
+        )
+        print(f"ticket #{t.id} is shown to other voters as: {t.claim_wording}")
+        return 0
+
+    return _guard(word)
 
 
 def run_reject(args: argparse.Namespace) -> int:

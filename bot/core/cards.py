@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Protocol
 
 from bot.core import callbacks
 from bot.core.inputs import trim_label
 from bot.core.messages import Button, Reply
+from bot.core.ports import TicketOffer
 from bot.texts import LANGUAGES, format_date, keys, language_name, t
 from knowledge.model import Entry
 
@@ -98,22 +98,14 @@ def clarify_reply(entries: list[Entry], lang: str, token: str, *, more: bool = F
     return Reply("\n".join(lines), tuple(rows))
 
 
-class OfferedTicket(Protocol):
-    """An open ticket offered to the voter (bot.storage.repository.TicketOffer)."""
-
-    ticket_id: int
-    claim_text: str
-    language: str
-
-
 #: Characters of a ticket's claim shown in the question (a pasted article can be a ticket).
 OFFER_CLAIM_CHARS = 300
 
 
 def ticket_offer_reply(
-    offers: Sequence[OfferedTicket], lang: str, own_ticket_id: int, *, intro: str | None = None
+    offers: Sequence[TicketOffer], lang: str, own_ticket_id: int, *, intro: str | None = None
 ) -> Reply:
-    """ "Is your question one of the claims being checked?": the claims as the checkers have
+    """ "Is your question one of the claims being checked?": the claims as the checkers worded
     them (in their own language, named when it is not the voter's), a "yes" button per claim and
     "no, something else". No verdict and no answer: until the voter says so, we do not know the
     claim is theirs. The voter's question is already saved as ticket `own_ticket_id`."""
@@ -122,12 +114,12 @@ def ticket_offer_reply(
     lines += [t(lang, "ticket_offer_many" if many else "ticket_offer_one"), ""]
     rows: list[tuple[Button, ...]] = []
     for number, offer in enumerate(offers, 1):
-        claim = html.escape(trim_label(offer.claim_text, OFFER_CLAIM_CHARS), quote=False)
+        claim = html.escape(trim_label(offer.wording, OFFER_CLAIM_CHARS), quote=False)
         other = offer.language != lang and offer.language in LANGUAGES
         note = f" ({language_name(lang, offer.language)})" if other else ""
         lines.append((f"{number}. " if many else "") + f"<i>{claim}</i>{note}")
         label = (
-            f"✅ {number}. {trim_label(offer.claim_text, 52)}"
+            f"✅ {number}. {trim_label(offer.wording, 52)}"
             if many
             else t(lang, "button_ticket_same")
         )

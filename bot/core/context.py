@@ -2,9 +2,10 @@
 
 Handlers receive a `TurnContext` and return replies; they never reach for globals. The context
 carries the incoming message, the reply language, the chat's short-term memory, a consistent
-snapshot of the knowledge and its matcher, and `db()`, which runs a repository call off the event
-loop and turns a database failure into a logged `DbResult(ok=False)` instead of an exception, so
-every handler decides explicitly what "the database is down" means for the voter.
+snapshot of the knowledge and its matcher, and `db()`, which runs a call on the repository (typed
+by the core's ports, bot.core.ports) off the event loop and turns a database failure into a logged
+`DbResult(ok=False)` instead of an exception, so every handler decides explicitly what "the
+database is down" means for the voter.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from bot.core.callbacks import EntryIndex
 from bot.core.limits import RateLimiter
 from bot.core.messages import Incoming
+from bot.core.ports import CoreStore
 from bot.core.spool import Spool
 from bot.core.state import ChatMemory, Memory, QuestionContext, stored_question_id
 from bot.texts import t
@@ -46,7 +48,7 @@ class CoreDeps:
 
     knowledge: KnowledgeSource
     intents: IntentParser
-    repository: Any | None  # bot.storage.Repository (sync methods), None = no database
+    repository: CoreStore | None  # synchronous methods; None = no database
     spool: Spool
     limiter: RateLimiter | None = None
     retention_days: int = 180
@@ -61,6 +63,9 @@ class CoreDeps:
 
 @dataclass(frozen=True)
 class DbResult(Generic[T]):
+    """A repository call's outcome: `ok` False when there is no database or the call failed
+    (logged); `value` is what the call returned when `ok`."""
+
     ok: bool
     value: T | None = None
 
@@ -78,7 +83,7 @@ class TurnContext:
         return t(self.lang, key, **values)
 
     @property
-    def repository(self) -> Any | None:
+    def repository(self) -> CoreStore | None:
         return self.deps.repository
 
     def entry(self, entry_id: str | None) -> Entry | None:
@@ -101,22 +106,24 @@ class TurnContext:
         question_id = stored_question_id(token)
         if question_id is None:
             return None
+        user_id = self.incoming.user_id
         found = await self.db(
-            "recall_question", question_id=question_id, user_id=self.incoming.user_id
+            lambda store: store.recall_question(question_id=question_id, user_id=user_id)
         )
         if not found.ok or found.value is None:
             return None
         text, language = found.value
         return self.chat.remember(text, language, question_id)
 
-    async def db(self, method: str, /, **kwargs: Any) -> DbResult[Any]:
-        """Call `repository.<method>(**kwargs)` in a thread; never raises."""
+    async def db(self, call: Callable[[CoreStore], T], /) -> DbResult[T]:
+        """`call(repository)` in a thread (e.g. `lambda store: store.forget_voter(user_id)`);
+        never raises. The call is a method of the core's ports, checked by the type checker."""
         repository = self.deps.repository
         if repository is None:
             return DbResult(False)
         try:
-            value = await asyncio.to_thread(getattr(repository, method), **kwargs)
+            value = await asyncio.to_thread(call, repository)
         except Exception:  # noqa: BLE001 - any database failure degrades, never crashes
-            log.exception("database call %s failed", method)
+            log.exception("database call failed")
             return DbResult(False)
         return DbResult(True, value)

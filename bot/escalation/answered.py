@@ -6,6 +6,11 @@ the conversation's matcher indexes next to the curated knowledge. `export_answer
 same entries as SPEC knowledge files, so maintainers can review them, add translations and
 variants, and commit them to the curated knowledge (after which the curated entry should replace
 the ticket: give it the same id or retract one of them).
+
+Only the checker's wording of a claim (Ticket.claim_wording) is ever shown: a voter's words are
+seen by that voter and the checkers, nobody else. An answered ticket nobody has worded is neither
+served nor exported; the askers' own words are kept as variants of the served entry, which the
+matcher reads and no card shows, and never written to the exported files, which go into git.
 """
 
 from __future__ import annotations
@@ -18,9 +23,9 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
-from bot.escalation.ticket_index import ticket_entry_id
+from bot.escalation.ticket_index import ticket_entry_id, wording_language
 from bot.storage.database import Database
-from bot.storage.models import Answer, Ticket
+from bot.storage.models import Answer, Ticket, TicketStatus
 from knowledge.model import LANGUAGES, Entry, Source
 
 
@@ -28,35 +33,56 @@ def _lang(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
-def answered_entries(database: Database, *, since_ticket_id: int = 0) -> list[Entry]:
-    """Every answered ticket as a published claim entry (id `ticket-<n>`), oldest first.
+def answered_entries(
+    database: Database, *, since_ticket_id: int = 0, for_export: bool = False
+) -> list[Entry]:
+    """Every answered and worded ticket as a claim entry (id `ticket-<n>`), oldest first.
 
-    The claims of tickets merged into an answered one become its variants, so every wording
-    checkers saw leads to the answer. One query per call; cheap enough to run on every refresh.
+    The entry's text is the checker's wording. To be served (published), the askers' own words
+    and the claims of tickets merged into it become its variants, so every way voters put it
+    leads to the answer; `for_export` (files for git) keeps only checkers' wordings there, gives
+    the region, and marks the entry a draft for a maintainer to review. One query per call;
+    cheap enough to run on every refresh.
     """
     with database.session() as session:
         answered = session.execute(
             select(Ticket, Answer)
             .join(Answer, Answer.ticket_id == Ticket.id)
-            .where(Ticket.status == "answered", Ticket.id > since_ticket_id)
+            .where(
+                Ticket.status == TicketStatus.ANSWERED, Ticket.id > since_ticket_id,
+                Ticket.claim_wording.is_not(None),
+            )
             .order_by(Ticket.id, Answer.id)
         ).all()
         merged = session.execute(
-            select(Ticket.duplicate_of, Ticket.claim_text, Ticket.language).where(
-                Ticket.status == "duplicate", Ticket.duplicate_of.is_not(None)
-            )
+            select(Ticket.duplicate_of, Ticket.claim_text, Ticket.claim_wording, Ticket.language)
+            .where(Ticket.status == TicketStatus.DUPLICATE, Ticket.duplicate_of.is_not(None))
         ).all()
     variants: dict[int, dict[str, list[str]]] = {}
-    for target, claim, language in merged:
-        variants.setdefault(target, {}).setdefault(_lang(language), []).append(claim)
+    for target, claim, wording, language in merged:
+        if target is None:
+            continue
+        if wording:
+            lang = wording_language(wording, language)
+            variants.setdefault(target, {}).setdefault(lang, []).append(wording)
+        if claim and not for_export:
+            variants.setdefault(target, {}).setdefault(_lang(language), []).append(claim)
     latest: dict[int, tuple[Ticket, Answer]] = {}
     for ticket, answer in answered:
         latest[ticket.id] = (ticket, answer)  # the newest answer wins if there are several
-    return [_entry(t, a, variants.get(t.id, {})) for t, a in latest.values()]
+    return [
+        _entry(t, a, variants.get(t.id, {}), for_export=for_export) for t, a in latest.values()
+    ]
 
 
-def _entry(ticket: Ticket, answer: Answer, variants: dict[str, list[str]]) -> Entry:
-    lang = _lang(ticket.language)
+def _entry(
+    ticket: Ticket, answer: Answer, variants: dict[str, list[str]], *, for_export: bool
+) -> Entry:
+    wording = ticket.claim_wording or ""
+    lang = wording_language(wording, ticket.language)
+    variants = {k: list(v) for k, v in variants.items()}
+    if ticket.claim_text and not for_export:
+        variants.setdefault(_lang(ticket.language), []).insert(0, ticket.claim_text)
     stored = answer.sources or {}
     items = stored.get("sources", []) if isinstance(stored, dict) else stored
     sources = tuple(Source(url=s["url"] if isinstance(s, dict) else str(s)) for s in items)
@@ -64,14 +90,16 @@ def _entry(ticket: Ticket, answer: Answer, variants: dict[str, list[str]]) -> En
         id=ticket_entry_id(ticket.id),
         kind="claim",
         verdict=answer.verdict,
-        text=MappingProxyType({lang: ticket.claim_text}),
+        region=ticket.region,
+        text=MappingProxyType({lang: wording}),
         answer=MappingProxyType(dict(answer.explanation)),
         variants=MappingProxyType(
-            {k: tuple(dict.fromkeys(v)) for k, v in variants.items() if v}
+            {k: tuple(x for x in dict.fromkeys(v) if x != wording) for k, v in variants.items()
+             if any(x != wording for x in v)}
         ),
         sources=sources,
         published=answer.created_at.date() if answer.created_at else None,
-        status="published",
+        status="draft" if for_export else "published",
     )
 
 
@@ -86,6 +114,8 @@ def entry_document(entry: Entry) -> dict[str, Any]:
     doc: dict[str, Any] = {"id": entry.id, "kind": entry.kind}
     if entry.verdict is not None:
         doc["verdict"] = entry.verdict
+    if entry.region is not None:
+        doc["region"] = entry.region
     doc["text"] = {lang: entry.text[lang] for lang in LANGUAGES if lang in entry.text}
     variants = {lang: list(entry.variants[lang]) for lang in LANGUAGES if entry.variants.get(lang)}
     if variants:
@@ -101,14 +131,18 @@ def entry_document(entry: Entry) -> dict[str, Any]:
 
 def export_answers(database: Database, directory: Path, entries: Iterable[Entry] | None = None
                    ) -> list[Path]:
-    """Write each answered ticket to `<directory>/ticket-<n>.yml`; returns the files written.
+    """Write each answered, worded ticket to `<directory>/ticket-<n>.yml` as a draft entry in
+    the checker's wording; returns the files written.
 
     One file per ticket so a maintainer can review, edit, move or drop each one on its own. Files
-    are rewritten in full, so exporting again refreshes them.
+    are rewritten in full, so exporting again refreshes them. No voter's words are written: the
+    files are meant for git. Tickets answered without a wording are left out (see
+    `unworded_answers`); a checker words them with `factcheck tickets word`.
     """
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for entry in entries if entries is not None else answered_entries(database):
+    chosen = entries if entries is not None else answered_entries(database, for_export=True)
+    for entry in chosen:
         path = directory / f"{entry.id}.yml"
         header = (
             f"# Exported from escalation ticket #{entry.id.removeprefix('ticket-')} by "
@@ -123,5 +157,17 @@ def export_answers(database: Database, directory: Path, entries: Iterable[Entry]
         tmp.replace(path)
         written.append(path)
     return written
+
+
+def unworded_answers(database: Database) -> list[int]:
+    """Answered tickets with no checker's wording: not served as knowledge, not exported."""
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(Ticket.id)
+                .where(Ticket.status == TicketStatus.ANSWERED, Ticket.claim_wording.is_(None))
+                .order_by(Ticket.id)
+            ).all()
+        )
 
 

@@ -20,6 +20,7 @@ from bot.escalation import audit
 from bot.escalation.errors import InvalidAction, NotAuthorised
 from bot.storage.database import Database
 from bot.storage.models import Checker, Ticket
+from bot.storage.repository import affected
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ class CheckerRegistry:
             )
         with self.db.session() as session:
             result = session.execute(delete(Checker).where(Checker.telegram_id == user_id))
-            if not result.rowcount:
+            if not affected(result):
                 return False
             audit.record(session, actor_id, "checker_removed", None, checker=user_id)
             return True

@@ -6,14 +6,17 @@ ticket opens or passes a milestone of askers (`announce_for`). Everything a chec
 goes through TicketService, so the authorisation, the audit trail and the single transaction
 that answers and enqueues the notifications are the same as at the command line.
 
-Commands: /queue, /show N, /take N, /answer N (guided), /reject N [out-of-scope] REASON,
-/dup N M, /cancel. Buttons on a ticket card: Take, Answer, Not a claim, Duplicate.
+Commands: /queue, /show N, /take N, /word N TEXT, /answer N (guided),
+/reject N [out-of-scope] REASON, /dup N M, /cancel. Buttons on a ticket card: Take, Answer,
+Not a claim, Duplicate.
 
-The guided answer asks, in turn: the verdict (buttons), the explanation in English, Thai and
-Malay (each may be skipped, at least one is needed), the source URLs, then shows the message
-voters will get and asks for confirmation. State is per checker and per chat, in memory, and
-expires after half an hour: a restart costs a checker at most a half-typed answer, never a sent
-one.
+The guided answer asks, in turn: the verdict (buttons), the claim in the checker's own words
+(what other voters will see of it: a voter's words are shown to that voter and the checkers
+only; /skip keeps an earlier wording, or shows no claim to other voters), the country it is
+about, the explanation in English, Thai and Malay (each may be skipped, at least one is needed),
+the source URLs, then shows the message voters will get and asks for confirmation. State is per
+checker and per chat, in memory, and expires after half an hour: a restart costs a checker at
+most a half-typed answer, never a sent one.
 
 Handlers are synchronous (they use the database): the Telegram layer runs them with
 asyncio.to_thread.
@@ -28,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 
 from bot.core.messages import Button, Incoming, Reply
+from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
 from bot.escalation.render import render_answer
 from bot.escalation.tickets import (
@@ -36,15 +40,20 @@ from bot.escalation.tickets import (
     TicketService,
     TicketSummary,
     validate_answer,
+    validate_wording,
 )
-from bot.storage.repository import EscalationReceipt
+from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import VERDICTS
 
 log = logging.getLogger(__name__)
 
 PREFIX = "ck"
+#: Shown to checkers for a ticket whose asker's words were deleted with /forget.
+NO_TEXT = "(the asker's words were deleted at their request)"
 STATE_TTL = 30 * 60
 EXPLANATION_ORDER = (("en", "English"), ("th", "Thai"), ("ms", "Malay"))
+#: Country codes offered as buttons when answering (any two-letter code may be typed).
+REGIONS = ("TH", "MY")
 URL = re.compile(r"https?://\S+")
 
 
@@ -53,8 +62,12 @@ class _Draft:
     """A checker's answer or action in progress."""
 
     ticket_id: int
-    stage: str  # verdict | explanation | sources | confirm | reject_reason | duplicate_target
+    # verdict | wording | region | explanation | sources | confirm | reject_reason
+    # | duplicate_target
+    stage: str
     verdict: str | None = None
+    wording: str | None = None
+    region: str | None = None
     explanation: dict[str, str] = field(default_factory=dict)
     language_index: int = 0
     sources: list[str] = field(default_factory=list)
@@ -66,8 +79,10 @@ def announce_for(receipt: EscalationReceipt) -> bool:
     """Whether the checkers' group should see a card for this escalation: a new ticket, or a
     ticket whose askers just reached a milestone (a rumour spreading deserves attention). The
     same rule makes TicketService emit its "opened" / "milestone" events."""
-    return receipt.via == "new" or (
-        receipt.via != "answered" and receipt.joined_existing and receipt.askers in MILESTONES
+    return receipt.via == EscalationVia.NEW or (
+        receipt.via != EscalationVia.ANSWERED
+        and receipt.joined_existing
+        and receipt.askers in MILESTONES
     )
 
 
@@ -125,9 +140,14 @@ class CheckersDesk:
         lines = [
             headline or f"🆕 <b>Ticket #{t.id}</b> · asked by {t.askers}"
             + (f" ({langs})" if langs else ""),
-            f"<i>{_e(t.claim_text)}</i>",
+            f"<i>{_e(t.claim_text or NO_TEXT)}</i>",
             f"Status: {t.status}" + (f", taken by {t.assigned_to}" if t.assigned_to else ""),
         ]
+        if t.claim_wording:
+            region = f" [{t.region}]" if t.region else ""
+            lines.append(f"Shown to other voters as: <i>{_e(t.claim_wording)}</i>{region}")
+        else:
+            lines.append(f"Not worded yet: /word {t.id} TEXT words it for other voters.")
         if detail.answer is not None:
             lines.append(f"Verdict: <b>{detail.answer.verdict}</b>")
         if detail.duplicate_of:
@@ -136,7 +156,7 @@ class CheckersDesk:
 
     @staticmethod
     def _card_buttons(t: TicketSummary) -> tuple[tuple[Button, ...], ...]:
-        if t.status not in ("open", "taken"):
+        if t.status not in OPEN_STATUSES:
             return ()
         return (
             (Button("✋ Take", data=f"{PREFIX}:take:{t.id}"),
@@ -183,12 +203,13 @@ class CheckersDesk:
             return [Reply("Cancelled." if had else "Nothing to cancel.")]
         if name in ("skip", "done"):
             return self._text(incoming)
-        if name not in ("show", "take", "answer", "reject", "dup"):
+        if name not in ("show", "take", "answer", "reject", "dup", "word"):
             return []
         number = _int(args[0]) if args else None
         if number is None:
             return [Reply(f"Usage: /{name} N" + (" M" if name == "dup" else "")
-                          + (" [out-of-scope] REASON" if name == "reject" else ""))]
+                          + (" [out-of-scope] REASON" if name == "reject" else "")
+                          + (" [TH|MY] TEXT" if name == "word" else ""))]
         return self._ticket_command(incoming, name, number, args[1:])
 
     def _ticket_command(
@@ -203,6 +224,14 @@ class CheckersDesk:
             return [Reply(f"✋ Ticket #{summary.id} is yours.")]
         if name == "answer":
             return self._start_answer(incoming, number)
+        if name == "word":
+            region = rest[0] if len(rest) > 1 and rest[0].upper() in REGIONS else None
+            words = " ".join(rest[1:] if region else rest)
+            summary = self.tickets.set_wording(
+                number, incoming.user_id, wording=words, region=region
+            )
+            return [Reply(f"✍️ Ticket #{summary.id} is shown to other voters as: "
+                          f"<i>{_e(summary.claim_wording or '')}</i>")]
         if name == "reject":
             category = "not-a-claim"
             if rest and rest[0] in ("out-of-scope", "not-a-claim"):
@@ -224,7 +253,7 @@ class CheckersDesk:
             return Reply("✅ The queue is empty.")
         lines = ["<b>Open tickets</b>, most asked first:"]
         for t in tickets:
-            claim = " ".join(t.claim_text.split())
+            claim = " ".join((t.claim_text or NO_TEXT).split())
             claim = claim if len(claim) <= 80 else claim[:79] + "…"
             who = f" · taken by {t.assigned_to}" if t.assigned_to else ""
             lines.append(f"#{t.id} · {t.askers} asked{who}\n  <i>{_e(claim)}</i>")
@@ -264,13 +293,19 @@ class CheckersDesk:
                           f"/answer {number}.")]
         draft.touched = time.monotonic()
         if action == "v" and len(parts) > 3 and parts[3] in VERDICTS:
-            draft.verdict, draft.stage = parts[3], "explanation"
+            draft.verdict, draft.stage = parts[3], "wording"
+            return [self._ask_wording(draft)]
+        if action == "r" and draft.stage == "region":
+            code = parts[3] if len(parts) > 3 else ""
+            _, draft.region = validate_wording(None, code or None)
+            draft.stage = "explanation"
             return [self._ask_explanation(draft)]
         if action == "ok" and draft.stage == "confirm":
             del self._drafts[key]
             receipt = self.tickets.answer(
                 number, incoming.user_id, verdict=draft.verdict or "",
                 explanation=draft.explanation, sources=draft.sources,
+                wording=draft.wording, region=draft.region,
             )
             return [Reply(f"✅ Ticket #{number} answered; {receipt.notifications} voter(s) will "
                           "be notified in their language.")]
@@ -280,7 +315,7 @@ class CheckersDesk:
     def _start_answer(self, incoming: Incoming, number: int) -> list[Reply]:
         self._require(incoming, "answer tickets", number)
         detail = self.tickets.show(number)
-        if detail.ticket.status not in ("open", "taken"):
+        if detail.ticket.status not in OPEN_STATUSES:
             return [Reply(f"⚠️ Ticket #{number} is already {detail.ticket.status}.")]
         self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, "verdict")
         rows = (
@@ -288,8 +323,25 @@ class CheckersDesk:
             tuple(Button(v, data=f"{PREFIX}:v:{number}:{v}") for v in VERDICTS[3:]),
             (Button("Cancel", data=f"{PREFIX}:no"),),
         )
-        return [Reply(f"Answering #{number}:\n<i>{_e(detail.ticket.claim_text)}</i>\n\n"
+        return [Reply(f"Answering #{number}:\n<i>{_e(detail.ticket.claim_text or NO_TEXT)}</i>\n\n"
                       "What is the verdict?", rows)]
+
+    def _ask_wording(self, draft: _Draft) -> Reply:
+        detail = self.tickets.show(draft.ticket_id)
+        earlier = detail.ticket.claim_wording
+        keep = (f"/skip keeps the wording given earlier: <i>{_e(earlier)}</i>" if earlier
+                else "/skip shows no claim to them, only the verdict")
+        return Reply("Write the claim in your own words, as other voters will see it (one line; "
+                     "no names, phone numbers or other details of whoever sent it). "
+                     f"{keep}.")
+
+    def _ask_region(self, draft: _Draft) -> Reply:
+        rows = (
+            tuple(Button(code, data=f"{PREFIX}:r:{draft.ticket_id}:{code}") for code in REGIONS)
+            + (Button("Skip", data=f"{PREFIX}:r:{draft.ticket_id}:"),),
+        )
+        return Reply("Which country is the claim about? Tap one, type a two-letter code, or "
+                     "/skip.", rows)
 
     def _ask_explanation(self, draft: _Draft) -> Reply:
         _, name = EXPLANATION_ORDER[draft.language_index]
@@ -315,6 +367,16 @@ class CheckersDesk:
                 return [Reply("Reply with the number of the other ticket, or /cancel.")]
             del self._drafts[key]
             return [self._duplicate(incoming, draft.ticket_id, target)]
+        if draft.stage == "wording":
+            if command != "skip" and text:
+                draft.wording, _ = validate_wording(text)
+            draft.stage = "region"
+            return [self._ask_region(draft)]
+        if draft.stage == "region":
+            if command != "skip" and text:
+                _, draft.region = validate_wording(None, text)
+            draft.stage = "explanation"
+            return [self._ask_explanation(draft)]
         if draft.stage == "explanation":
             if command != "skip" and text:
                 lang, _ = EXPLANATION_ORDER[draft.language_index]
@@ -344,9 +406,10 @@ class CheckersDesk:
         )
         draft.stage = "confirm"
         detail = self.tickets.show(draft.ticket_id)
+        # What a voter who did not send the claim gets: the checker's wording, or no claim.
         preview = render_answer(
-            claim=detail.ticket.claim_text, verdict=verdict, explanation=explanation,
-            sources=sources, language=next(iter(explanation)),
+            claim=draft.wording or detail.ticket.claim_wording, verdict=verdict,
+            explanation=explanation, sources=sources, language=next(iter(explanation)),
         )
         waiting = sum(detail.languages.values())
         return Reply(

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.escalation.texts import text
+from bot.storage.repository import QUOTE_CHARS
 
 #: Telegram refuses messages longer than 4096 characters; leave room for entities.
 MAX_MESSAGE = 4000
-MAX_QUOTE = 300
+MAX_QUOTE = QUOTE_CHARS
 FALLBACK_ORDER = ("en", "ms", "th")
 
 
@@ -51,26 +52,33 @@ def _source_line(url: str) -> str:
 
 def render_answer(
     *,
-    claim: str,
+    claim: str | None,
     verdict: str,
     explanation: Mapping[str, str],
     sources: Sequence[str],
     language: str,
     question: str | None = None,
 ) -> Rendered:
-    """The answer for one voter. `question` is the voter's own wording when it differs from the
-    checked claim (they joined the ticket through the matcher): both are shown, so the voter can
-    see which claim the verdict is about."""
+    """The answer for one voter. `claim` is the claim as this voter may see it: their own words,
+    or the checker's wording; None when there is neither (another voter's words are never
+    shown). `question` is the voter's own wording when it differs from the checked claim (they
+    joined the ticket through the matcher): both are shown, so the voter can see which claim the
+    verdict is about."""
     lang = pick_language(explanation, language)
-    if question:
+    if question and claim:
         head = [
             text(language, "you_asked", question=_quote(question)),
             "",
             text(language, "checked_claim"),
             f"<i>{_quote(claim)}</i>",
         ]
-    else:
+    elif question:
+        head = [text(language, "you_asked", question=_quote(question)), "",
+                text(language, "answer_intro_unworded")]
+    elif claim:
         head = [text(language, "answer_intro"), f"<i>{_quote(claim)}</i>"]
+    else:
+        head = [text(language, "answer_intro_unworded")]
     parts = [
         *head,
         "",
@@ -92,6 +100,12 @@ def render_answer(
     return Rendered("\n".join(parts + tail), language, lang)
 
 
-def render_rejection(*, claim: str, category: str, language: str) -> Rendered:
+def render_rejection(*, claim: str | None, category: str, language: str) -> Rendered:
+    """The rejection note for one voter; `claim` as in render_answer (None: not quoted)."""
     key = "rejected_out_of_scope" if category == "out-of-scope" else "rejected_not_a_claim"
-    return Rendered(text(language, key, claim=_quote(claim)), language, language)
+    head = (
+        f"{text(language, 'rejected_intro')}\n<i>{_quote(claim)}</i>"
+        if claim
+        else text(language, "rejected_intro_unquoted")
+    )
+    return Rendered(f"{head}\n\n{text(language, key)}", language, language)

@@ -19,12 +19,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Sources:",
         "fallback_note": "(Our fact-checkers wrote this answer in {lang_name}; it is not yet "
         "available in English.)",
-        "rejected_not_a_claim": "🔎 Our fact-checkers looked at the message you sent us:\n"
-        "<i>{claim}</i>\n\nIt is not a claim that can be checked as true or false, so there is "
-        "no verdict for it. You can ask me about elections and voting at any time.",
-        "rejected_out_of_scope": "🔎 Our fact-checkers looked at the message you sent us:\n"
-        "<i>{claim}</i>\n\nIt is outside what we check (elections and voting), so there is no "
-        "verdict for it. Thank you for sending it; you can ask me about voting at any time.",
+        "answer_intro_unworded": "🔎 Our fact-checkers have checked the claim you sent us.",
+        "rejected_intro": "🔎 Our fact-checkers looked at the message you sent us:",
+        "rejected_intro_unquoted": "🔎 Our fact-checkers looked at the message you sent us.",
+        "rejected_not_a_claim": "It is not a claim that can be checked as true or false, so "
+        "there is no verdict for it. You can ask me about elections and voting at any time.",
+        "rejected_out_of_scope": "It is outside what we check (elections and voting), so there "
+        "is no verdict for it. Thank you for sending it; you can ask me about voting at any time.",
         "verdict_true": "True",
         "verdict_false": "False",
         "verdict_misleading": "Misleading",
@@ -43,14 +44,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Sumber:",
         "fallback_note": "(Pemeriksa fakta kami menulis jawapan ini dalam {lang_name}; jawapan "
         "dalam bahasa Melayu belum tersedia.)",
-        "rejected_not_a_claim": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar:\n"
-        "<i>{claim}</i>\n\nIa bukan dakwaan yang boleh disemak benar atau palsu, jadi tiada "
+        "answer_intro_unworded": "🔎 Pemeriksa fakta kami telah menyemak dakwaan yang anda hantar.",
+        "rejected_intro": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar:",
+        "rejected_intro_unquoted": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar.",
+        "rejected_not_a_claim": "Ia bukan dakwaan yang boleh disemak benar atau palsu, jadi tiada "
         "keputusan untuknya. Anda boleh bertanya kepada saya tentang pilihan raya pada bila-bila "
         "masa.",
-        "rejected_out_of_scope": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar:\n"
-        "<i>{claim}</i>\n\nIa di luar perkara yang kami semak (pilihan raya dan mengundi), jadi "
-        "tiada keputusan untuknya. Terima kasih kerana menghantarnya; anda boleh bertanya kepada "
-        "saya tentang mengundi pada bila-bila masa.",
+        "rejected_out_of_scope": "Ia di luar perkara yang kami semak (pilihan raya dan "
+        "mengundi), jadi tiada keputusan untuknya. Terima kasih kerana menghantarnya; anda "
+        "boleh bertanya kepada saya tentang mengundi pada bila-bila masa.",
         "verdict_true": "Benar",
         "verdict_false": "Palsu",
         "verdict_misleading": "Mengelirukan",
@@ -67,11 +69,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict": "ผลการตรวจสอบ: <b>{verdict}</b>",
         "sources": "แหล่งที่มา:",
         "fallback_note": "(ทีมตรวจสอบเขียนคำตอบนี้เป็น{lang_name} ยังไม่มีฉบับภาษาไทย)",
-        "rejected_not_a_claim": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ดูข้อความที่คุณส่งมาแล้ว:\n"
-        "<i>{claim}</i>\n\nข้อความนี้ไม่ใช่ข้อกล่าวอ้างที่ตรวจสอบได้ว่าจริงหรือเท็จ จึงไม่มีผลการ"
+        "answer_intro_unworded": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ตรวจสอบข้อความที่คุณส่งมาแล้ว",
+        "rejected_intro": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ดูข้อความที่คุณส่งมาแล้ว:",
+        "rejected_intro_unquoted": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ดูข้อความที่คุณส่งมาแล้ว",
+        "rejected_not_a_claim": "ข้อความนี้ไม่ใช่ข้อกล่าวอ้างที่ตรวจสอบได้ว่าจริงหรือเท็จ จึงไม่มีผลการ"
         "ตรวจสอบ คุณสามารถถามเรื่องการเลือกตั้งกับเราได้ทุกเมื่อ",
-        "rejected_out_of_scope": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ดูข้อความที่คุณส่งมาแล้ว:\n"
-        "<i>{claim}</i>\n\nเรื่องนี้อยู่นอกขอบเขตที่เราตรวจสอบ (การเลือกตั้งและการลงคะแนน) "
+        "rejected_out_of_scope": "เรื่องนี้อยู่นอกขอบเขตที่เราตรวจสอบ (การเลือกตั้งและการลงคะแนน) "
         "จึงไม่มีผลการตรวจสอบ ขอบคุณที่ส่งมา คุณสามารถถามเรื่องการเลือกตั้งกับเราได้ทุกเมื่อ",
         "verdict_true": "จริง",
         "verdict_false": "เท็จ",

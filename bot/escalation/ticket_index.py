@@ -27,7 +27,7 @@ from types import MappingProxyType
 from sqlalchemy import select
 
 from bot.storage.database import Database
-from bot.storage.models import Ticket
+from bot.storage.models import Ticket, TicketStatus
 from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import LANGUAGES, Entry
 from knowledge.thresholds import TICKET_OFFER_MIN
@@ -65,31 +65,45 @@ def _lang(language: str) -> str:
     return language if language in LANGUAGES else "en"
 
 
+def wording_language(wording: str, fallback: str) -> str:
+    """The language a checker's wording is written in (detected; `fallback` when unsure), for
+    showing it as an entry's text in that language."""
+    from nlu.langid import detect_language
+
+    guess = detect_language(wording).language
+    return guess if guess in LANGUAGES else _lang(fallback)
+
+
 def open_ticket_entries(database: Database) -> list[Entry]:
     """Every open ticket as an entry the matcher can index (one query)."""
     with database.session() as session:
         rows = session.execute(
             select(Ticket.id, Ticket.claim_text, Ticket.language, Ticket.status,
-                   Ticket.duplicate_of)
-            .where(Ticket.status.in_((*OPEN_STATUSES, "duplicate")))
+                   Ticket.duplicate_of, Ticket.claim_wording)
+            .where(Ticket.status.in_((*OPEN_STATUSES, TicketStatus.DUPLICATE)))
             .order_by(Ticket.id)
         ).all()
     open_rows = {r.id: r for r in rows if r.status in OPEN_STATUSES}
     variants: dict[int, dict[str, list[str]]] = {}
     for r in rows:
-        if r.status == "duplicate" and r.duplicate_of in open_rows:
+        if r.status == TicketStatus.DUPLICATE and r.duplicate_of in open_rows and r.claim_text:
             per_lang = variants.setdefault(r.duplicate_of, {})
             per_lang.setdefault(_lang(r.language), []).append(r.claim_text)
     entries = []
     for r in open_rows.values():
         lang = _lang(r.language)
+        # Matched against, never shown (offers show the wording): the asker's words, or the
+        # checker's wording once /forget emptied them.
+        claim = r.claim_text or r.claim_wording
+        if not claim:
+            continue
         entries.append(
             Entry(
                 id=ticket_entry_id(r.id),
                 kind="claim",
                 verdict="unproven",
-                text=MappingProxyType({lang: r.claim_text}),
-                answer=MappingProxyType({lang: r.claim_text}),
+                text=MappingProxyType({lang: claim}),
+                answer=MappingProxyType({lang: claim}),
                 variants=MappingProxyType(
                     {k: tuple(v) for k, v in variants.get(r.id, {}).items()}
                 ),

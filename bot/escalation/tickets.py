@@ -25,18 +25,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.core.ports import ChoiceOutcome, ChoiceReceipt, EscalationVia
 from bot.escalation import audit
 from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
 from bot.escalation.render import Rendered, render_answer, render_rejection
-from bot.escalation.ticket_index import OpenTicketIndex
+from bot.escalation.ticket_index import OpenTicketIndex, wording_language
 from bot.storage.database import Database
 from bot.storage.models import (
     Answer,
     AuditLog,
     OutboxMessage,
+    OutboxStatus,
     Question,
     Ticket,
+    TicketStatus,
     TicketSubscriber,
     Voter,
 )
@@ -46,6 +49,7 @@ from bot.storage.repository import (
     Repository,
     TicketMoved,
     TicketOffer,
+    affected,
     claim_key,
     retry_on_conflict,
 )
@@ -57,6 +61,7 @@ REJECT_CATEGORIES = ("not-a-claim", "out-of-scope")
 #: Askers at which an open ticket is announced to the checkers again (a rumour is spreading).
 MILESTONES = (10, 100, 1000, 10_000)
 MAX_EXPLANATION = 3000
+MAX_WORDING = 500
 MAX_SOURCES = 10
 _INSERT_CHUNK = 500
 #: How long a new ticket stays out of the checkers' queue while its voter is asked whether it is
@@ -71,6 +76,9 @@ def _now() -> datetime:
 
 @dataclass(frozen=True)
 class TicketSummary:
+    """A ticket as checkers see it: `claim_text` is an asker's own words (checkers only);
+    `claim_wording` the checker's wording, the only form other voters see."""
+
     id: int
     claim_text: str
     language: str
@@ -78,6 +86,8 @@ class TicketSummary:
     askers: int
     assigned_to: int | None
     created_at: datetime
+    claim_wording: str | None = None
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,27 +123,6 @@ class TicketDetail:
 class ActionReceipt:
     ticket_id: int
     notifications: int  # outbox rows enqueued by this action
-
-
-@dataclass(frozen=True)
-class ChoiceReceipt:
-    """What came of a voter's answer to "is your question one of these claims?".
-
-    outcome:
-    - "joined": the voter now waits on the open ticket they chose (`ticket_id`, `askers`);
-    - "answered": the ticket they chose was answered meanwhile; its answer is on its way to them;
-    - "already": they were already waiting on it (a second tap, or a checker merged it first);
-    - "kept": they said "something else": their own ticket goes to the checkers' queue now;
-    - "target_closed": the ticket they chose was closed without an answer meanwhile, so their
-      own ticket stays and goes to the queue;
-    - "closed": their own question was answered or rejected meanwhile: nothing to change;
-    - "unknown": they are not waiting on that ticket (forgotten with /forget, or data this bot
-      did not send): nothing was changed.
-    """
-
-    outcome: str
-    ticket_id: int | None = None
-    askers: int = 0
 
 
 def _dialect_insert(session: Session):  # type: ignore[no-untyped-def]
@@ -177,11 +166,26 @@ def _outbox_row(
             "language": rendered.language,
             "answer_language": rendered.answer_language,
         },
-        "status": "pending",
+        "status": OutboxStatus.PENDING,
         "attempts": 0,
         "next_attempt_at": now,
         "created_at": now,
     }
+
+
+def validate_wording(wording: str | None, region: str | None = None
+                     ) -> tuple[str | None, str | None]:
+    """A checker's wording of a claim and its region, cleaned up, or InvalidAction.
+
+    None means "not given" (a blank wording is not given either). The wording is what other
+    voters will read as the claim, so it is one line, and short enough to show in a list."""
+    cleaned = " ".join((wording or "").split()) or None
+    if cleaned is not None and len(cleaned) > MAX_WORDING:
+        raise InvalidAction(f"the claim's wording is over {MAX_WORDING} characters")
+    code = (region or "").strip().upper() or None
+    if code is not None and (len(code) != 2 or not code.isascii() or not code.isalpha()):
+        raise InvalidAction(f"region {region!r}: a two-letter country code such as TH or MY")
+    return cleaned, code
 
 
 def validate_answer(
@@ -280,9 +284,9 @@ class TicketService:
             ),
             also=(TicketMoved,),
         )
-        if receipt.via == "new":
+        if receipt.via == EscalationVia.NEW:
             self._notify(receipt.ticket_id, "held" if receipt.offers else "opened")
-        elif receipt.via != "answered" and receipt.askers in MILESTONES:
+        elif receipt.via != EscalationVia.ANSWERED and receipt.askers in MILESTONES:
             self._notify(receipt.ticket_id, "milestone")
         return receipt
 
@@ -305,7 +309,7 @@ class TicketService:
             if found.join is not None:
                 joined = self.repo.join_ticket(
                     found.join, user_id=user_id, chat_id=chat_id, language=language,
-                    question_id=question_id, via="matcher",
+                    question_id=question_id, via=EscalationVia.MATCHER,
                 )
                 if joined is not None:
                     return joined
@@ -314,23 +318,32 @@ class TicketService:
         held_until = _now() + timedelta(seconds=self.hold_seconds) if offers else None
         receipt = self.repo.open_or_join(
             user_id=user_id, chat_id=chat_id, text=text, language=language,
-            question_id=question_id, defer_to=("answered",), held_until=held_until, key=key,
+            question_id=question_id, defer_to=(TicketStatus.ANSWERED,), held_until=held_until,
+            key=key,
         )
         # Joined by exact text meanwhile (another voter opened it first): nothing to ask.
-        return replace(receipt, offers=offers) if receipt.via == "new" and offers else receipt
+        if receipt.via == EscalationVia.NEW and offers:
+            return replace(receipt, offers=offers)
+        return receipt
 
     def open_offers(self, ticket_ids: Sequence[int]) -> tuple[TicketOffer, ...]:
-        """The tickets among `ticket_ids` that are still open, in that order, with their claims
-        (read now: the index may be a moment behind a checker's answer)."""
+        """The tickets among `ticket_ids` that are still open and worded by a checker, in that
+        order, with their wordings (read now: the index may be a moment behind a checker's
+        answer). A ticket without a checker's wording is never offered: its only text is its
+        asker's, which no other voter may see."""
         if not ticket_ids:
             return ()
         with self.db.session() as session:
             rows = session.execute(
-                select(Ticket.id, Ticket.claim_text, Ticket.language).where(
-                    Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES)
+                select(Ticket.id, Ticket.claim_wording, Ticket.language).where(
+                    Ticket.id.in_(list(ticket_ids)), Ticket.status.in_(OPEN_STATUSES),
+                    Ticket.claim_wording.is_not(None),
                 )
             ).all()
-        found = {r.id: TicketOffer(r.id, r.claim_text, r.language) for r in rows}
+        found = {
+            r.id: TicketOffer(r.id, r.claim_wording, wording_language(r.claim_wording, r.language))
+            for r in rows
+        }
         return tuple(found[t] for t in dict.fromkeys(ticket_ids) if t in found)
 
     def choose_ticket(
@@ -366,7 +379,7 @@ class TicketService:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             own = session.get(Ticket, own_id)
             if voter is None or own is None:
-                return ChoiceReceipt("unknown"), events
+                return ChoiceReceipt(ChoiceOutcome.UNKNOWN), events
             own_root = self.repo.resolve_duplicates(session, own)
             target = session.get(Ticket, target_id) if target_id is not None else None
             target_root = self.repo.resolve_duplicates(session, target) if target else None
@@ -378,7 +391,7 @@ class TicketService:
             for ticket in (own_root, target_root):
                 if ticket is not None:
                     session.refresh(ticket)
-                    if ticket.status == "duplicate" and ticket.duplicate_of is not None:
+                    if ticket.status == TicketStatus.DUPLICATE and ticket.duplicate_of is not None:
                         raise TicketMoved(ticket.id)  # merged meanwhile: resolve again
             sub = self._subscription(session, own_root.id, voter.id)
             if target_root is not None and (
@@ -386,20 +399,29 @@ class TicketService:
                 or (sub is None and self._subscription(session, target_root.id, voter.id))
             ):
                 # A second tap, or a checker merged the tickets first: waiting there already.
-                outcome = "already" if target_root.status in OPEN_STATUSES else "closed"
+                outcome = (
+                    ChoiceOutcome.ALREADY if target_root.status in OPEN_STATUSES
+                    else ChoiceOutcome.CLOSED
+                )
                 return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
             if sub is None:
-                return ChoiceReceipt("unknown"), events
+                return ChoiceReceipt(ChoiceOutcome.UNKNOWN), events
             if own_root.status not in OPEN_STATUSES:
-                return ChoiceReceipt("closed", own_root.id, own_root.askers), events
-            if target_root is None or target_root.status not in (*OPEN_STATUSES, "answered"):
+                return ChoiceReceipt(ChoiceOutcome.CLOSED, own_root.id, own_root.askers), events
+            answerable = (*OPEN_STATUSES, TicketStatus.ANSWERED)
+            if target_root is None or target_root.status not in answerable:
                 own_root.held_until = None  # to the checkers' queue now
-                outcome = "kept" if target_id is None else "target_closed"
+                outcome = (
+                    ChoiceOutcome.KEPT if target_id is None else ChoiceOutcome.TARGET_CLOSED
+                )
                 return ChoiceReceipt(outcome, own_root.id, own_root.askers), events
             events.extend(self._move(session, voter.id, sub, own_root, target_root))
             session.flush()
             session.refresh(target_root)
-            outcome = "answered" if target_root.status == "answered" else "joined"
+            outcome = (
+                ChoiceOutcome.ANSWERED if target_root.status == TicketStatus.ANSWERED
+                else ChoiceOutcome.JOINED
+            )
             return ChoiceReceipt(outcome, target_root.id, target_root.askers), events
 
     def _move(
@@ -427,13 +449,13 @@ class TicketService:
         )
         own.held_until = None
         if not left:
-            own.status = "duplicate"
+            own.status = TicketStatus.DUPLICATE
             own.duplicate_of = target.id
             own.resolved_at = _now()
             audit.record(session, audit.VOTER, "duplicate", own.id, target=target.id, by="voter")
             events.append((own.id, "duplicate"))
         # else: another voter sent the same text meanwhile and waits on it: it goes to the queue.
-        if moved and target.status == "answered":
+        if moved and target.status == TicketStatus.ANSWERED:
             answer = self._answer_of(session, target.id)
             if self._enqueue_answers(session, target, answer, voter_ids=[voter_id]):
                 events.append((target.id, "answered"))
@@ -459,12 +481,12 @@ class TicketService:
         with self.db.session() as session:
             if self.repo.open_ticket_for_key(session, key) is not None:
                 return True, None
-            answered = self.repo.ticket_for_key(session, key, ("answered",))
+            answered = self.repo.ticket_for_key(session, key, (TicketStatus.ANSWERED,))
             if answered is None:
                 return False, None
             voter = self.repo.voter_row(session, user_id, chat_id)
             sub = self.repo.subscribe(
-                session, answered, voter, language, question_id, allowed=("answered",)
+                session, answered, voter, language, question_id, allowed=(TicketStatus.ANSWERED,)
             )
             if sub is not None:
                 session.flush()
@@ -472,7 +494,9 @@ class TicketService:
                 self._enqueue_answers(session, answered, answer, voter_ids=[voter.id])
             session.flush()
             session.refresh(answered)
-            return False, EscalationReceipt(answered.id, True, answered.askers, "answered")
+            return False, EscalationReceipt(
+                answered.id, True, answered.askers, EscalationVia.ANSWERED
+            )
 
     # -- reading -----------------------------------------------------------------------------
     def list_open(self, limit: int = 50, *, include_held: bool = False) -> list[TicketSummary]:
@@ -508,13 +532,14 @@ class TicketService:
                 ).all()
             )
             answer = self._answer_of(session, ticket_id)
-            notifications = dict(
-                session.execute(
+            notifications = {
+                str(status): count
+                for status, count in session.execute(
                     select(OutboxMessage.status, func.count())
                     .where(OutboxMessage.ticket_id == ticket_id)
                     .group_by(OutboxMessage.status)
                 ).all()
-            )
+            }
             history = tuple(
                 HistoryItem(a.created_at, a.actor_id, a.action, dict(a.details or {}))
                 for a in session.scalars(
@@ -541,9 +566,14 @@ class TicketService:
             )
 
     # -- acting ------------------------------------------------------------------------------
-    def take(self, ticket_id: int, actor_id: int, *, force: bool = False) -> TicketSummary:
-        """Assign the ticket to the checker, so two checkers do not research the same claim."""
+    def take(
+        self, ticket_id: int, actor_id: int, *, force: bool = False,
+        wording: str | None = None, region: str | None = None,
+    ) -> TicketSummary:
+        """Assign the ticket to the checker, so two checkers do not research the same claim.
+        A `wording` given now lets the bot offer the ticket to voters asking the same claim."""
         self.registry.require(actor_id, "take tickets", ticket_id)
+        wording, region = validate_wording(wording, region)
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
             if ticket.assigned_to not in (None, actor_id) and not force:
@@ -553,10 +583,44 @@ class TicketService:
                 )
             previous = ticket.assigned_to
             ticket.assigned_to = actor_id
-            ticket.status = "taken"
-            audit.record(session, actor_id, "take", ticket_id, previous=previous)
+            ticket.status = TicketStatus.TAKEN
+            _set_wording(ticket, wording, region)
+            audit.record(
+                session, actor_id, "take", ticket_id, previous=previous,
+                **_wording_details(wording, region),
+            )
             session.flush()
             return self._summary(ticket)
+
+    def set_wording(
+        self, ticket_id: int, actor_id: int, *, wording: str, region: str | None = None
+    ) -> TicketSummary:
+        """Word the claim of an open or answered ticket (or word it anew): from then on other
+        voters may be offered it, and an answered one is served as knowledge in these words."""
+        self.registry.require(actor_id, "word tickets", ticket_id)
+        cleaned, region = validate_wording(wording, region)
+        if cleaned is None:
+            raise InvalidAction("give the claim's wording (what other voters will read)")
+        with self.db.session() as session:
+            touched = session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.id == ticket_id,
+                    Ticket.status.in_((*OPEN_STATUSES, TicketStatus.ANSWERED)),
+                )
+                .values(updated_at=_now())
+            )
+            ticket = self._get(session, ticket_id)
+            if not affected(touched):
+                raise TicketClosed(ticket_id, ticket.status)
+            session.refresh(ticket)
+            _set_wording(ticket, cleaned, region)
+            audit.record(session, actor_id, "word", ticket_id, **_wording_details(cleaned, region))
+            session.flush()
+            summary = self._summary(ticket)
+        if summary.status == TicketStatus.ANSWERED:
+            self._notify(ticket_id, "answered")  # served as knowledge in the new words
+        return summary
 
     def release(self, ticket_id: int, actor_id: int) -> TicketSummary:
         """Give a taken ticket back to the queue."""
@@ -565,7 +629,7 @@ class TicketService:
             ticket = self._lock_open(session, ticket_id)
             previous = ticket.assigned_to
             ticket.assigned_to = None
-            ticket.status = "open"
+            ticket.status = TicketStatus.OPEN
             audit.record(session, actor_id, "release", ticket_id, previous=previous)
             session.flush()
             return self._summary(ticket)
@@ -578,19 +642,28 @@ class TicketService:
         verdict: str,
         explanation: Mapping[str, str],
         sources: Iterable[str],
+        wording: str | None = None,
+        region: str | None = None,
     ) -> ActionReceipt:
         """Store the answer, close the ticket and enqueue one notification per waiting voter,
-        all in one transaction."""
+        all in one transaction.
+
+        `wording` is the claim in the checker's words (kept if given earlier and not here): the
+        only form in which other voters see it, on the answered card and in their notification.
+        Without one, voters who did not send the claim themselves get the verdict without it,
+        and the answer is not served as knowledge."""
         self.registry.require(actor_id, "answer tickets", ticket_id)
         verdict, cleaned, urls = validate_answer(verdict, explanation, sources)
+        wording, region = validate_wording(wording, region)
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
+            _set_wording(ticket, wording, region)
             answer = Answer(
                 ticket_id=ticket_id, verdict=verdict, explanation=cleaned,
                 sources={"sources": [{"url": u} for u in urls]}, checker_id=actor_id,
             )
             session.add(answer)
-            ticket.status = "answered"
+            ticket.status = TicketStatus.ANSWERED
             ticket.resolved_at = _now()
             ticket.assigned_to = ticket.assigned_to or actor_id
             session.flush()
@@ -598,6 +671,7 @@ class TicketService:
             audit.record(
                 session, actor_id, "answer", ticket_id, verdict=verdict,
                 languages=sorted(cleaned), sources=urls, notifications=added,
+                **_wording_details(wording, region),
             )
         self._notify(ticket_id, "answered")
         return ActionReceipt(ticket_id, added)
@@ -615,7 +689,7 @@ class TicketService:
             raise InvalidAction("say why the ticket is rejected (--reason)")
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
-            ticket.status = "rejected"
+            ticket.status = TicketStatus.REJECTED
             ticket.resolution = f"{category}: {reason}"[:2000]
             ticket.resolved_at = _now()
             now = _now()
@@ -623,7 +697,8 @@ class TicketService:
                 _outbox_row(
                     kind="rejected", ticket_id=ticket.id, voter_id=voter_id, chat_id=chat_id,
                     rendered=render_rejection(
-                        claim=own or ticket.claim_text, category=category, language=language
+                        claim=_visible_claim(ticket, voter_id, own), category=category,
+                        language=language,
                     ),
                     now=now,
                 )
@@ -653,7 +728,7 @@ class TicketService:
             session.refresh(target)
             if target.id == ticket.id:
                 raise InvalidAction(f"ticket #{target_id} was merged into #{ticket_id} already")
-            if target.status not in (*OPEN_STATUSES, "answered"):
+            if target.status not in (*OPEN_STATUSES, TicketStatus.ANSWERED):
                 raise TicketClosed(target.id, target.status)
             subs = session.scalars(
                 select(TicketSubscriber).where(TicketSubscriber.ticket_id == ticket.id)
@@ -677,11 +752,11 @@ class TicketService:
                     .where(Ticket.id == target.id)
                     .values(askers=Ticket.askers + len(moved))
                 )
-            ticket.status = "duplicate"
+            ticket.status = TicketStatus.DUPLICATE
             ticket.duplicate_of = target.id
             ticket.resolved_at = _now()
             added = 0
-            if target.status == "answered" and moved:
+            if target.status == TicketStatus.ANSWERED and moved:
                 answer = self._answer_of(session, target.id)
                 added = self._enqueue_answers(session, target, answer, voter_ids=moved)
             audit.record(
@@ -702,7 +777,8 @@ class TicketService:
     @staticmethod
     def _summary(t: Ticket) -> TicketSummary:
         return TicketSummary(
-            t.id, t.claim_text, t.language, t.status, t.askers, t.assigned_to, t.created_at
+            t.id, t.claim_text, t.language, t.status, t.askers, t.assigned_to, t.created_at,
+            t.claim_wording, t.region,
         )
 
     @staticmethod
@@ -726,7 +802,7 @@ class TicketService:
             .values(updated_at=_now())
         )
         ticket = self._get(session, ticket_id)
-        if not touched.rowcount:
+        if not affected(touched):
             raise TicketClosed(ticket_id, ticket.status)
         session.refresh(ticket)
         return ticket
@@ -766,23 +842,27 @@ class TicketService:
         now = _now()
         rows = []
         cache: dict[str, Rendered] = {}
+        rendered: Rendered | None
         for voter_id, chat_id, language, own in self._waiting(session, ticket.id, voter_ids):
             # The voter's own words when they were the same claim (copy-paste): quote them; when
-            # they were different words (joined through the matcher or a merge): show both.
+            # they were different words (joined through the matcher or a merge): show both, the
+            # claim in the checker's wording. Never the words of the voter who opened it.
             if own is not None and claim_key(own) != ticket.claim_key:
                 rendered = render_answer(
-                    claim=ticket.claim_text, verdict=answer.verdict,
+                    claim=ticket.claim_wording, verdict=answer.verdict,
                     explanation=answer.explanation, sources=urls, language=language,
                     question=own,
                 )
             else:
-                rendered = cache.get(language) if own is None else None
+                claim = _visible_claim(ticket, voter_id, own)
+                shared = own is None and voter_id != ticket.opened_by
+                rendered = cache.get(language) if shared else None
                 if rendered is None:
                     rendered = render_answer(
-                        claim=own or ticket.claim_text, verdict=answer.verdict,
+                        claim=claim, verdict=answer.verdict,
                         explanation=answer.explanation, sources=urls, language=language,
                     )
-                    if own is None:
+                    if shared:
                         cache[language] = rendered
             rows.append(
                 _outbox_row(
@@ -791,6 +871,30 @@ class TicketService:
                 )
             )
         return enqueue(session, rows)
+
+
+def _visible_claim(ticket: Ticket, voter_id: int, own: str | None) -> str | None:
+    """The claim as voter `voter_id` may see it: their own words (their question, or the
+    ticket's text when they opened it), else the checker's wording, else nothing."""
+    if own:
+        return own
+    if voter_id == ticket.opened_by and ticket.claim_text:
+        return ticket.claim_text
+    return ticket.claim_wording
+
+
+def _set_wording(ticket: Ticket, wording: str | None, region: str | None) -> None:
+    """Record a checker's wording and region on a locked ticket (None: keep what is there)."""
+    if wording is not None:
+        ticket.claim_wording = wording
+    if region is not None:
+        ticket.region = region
+
+
+def _wording_details(wording: str | None, region: str | None) -> dict[str, str]:
+    """Audit details for a wording (the checker's words: they name no voter)."""
+    details = {"wording": wording, "region": region}
+    return {k: v for k, v in details.items() if v is not None}
 
 
 def _sources(answer: Answer) -> list[dict[str, Any]]:

@@ -21,22 +21,24 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.core.ports import ChoiceReceipt
 from bot.escalation.answered import answered_entries
 from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex
-from bot.escalation.tickets import HOLD_SECONDS, ChoiceReceipt, TicketService
+from bot.escalation.tickets import HOLD_SECONDS, TicketService
 from bot.storage.database import Database
-from bot.storage.models import Answer, Ticket
+from bot.storage.models import Answer, Ticket, TicketStatus
 from bot.storage.repository import EscalationReceipt, Repository
 from knowledge.loader import KnowledgeBase
+from knowledge.model import Entry
 
 log = logging.getLogger(__name__)
 
@@ -106,12 +108,20 @@ class AnsweredKnowledge:
         with self.db.session() as session:
             answers = session.execute(select(func.count(), func.max(Answer.id))).one()
             answered = session.scalar(
-                select(func.count()).select_from(Ticket).where(Ticket.status == "answered")
+                select(func.count()).select_from(Ticket)
+                .where(Ticket.status == TicketStatus.ANSWERED)
             )
             merged = session.scalar(
-                select(func.count()).select_from(Ticket).where(Ticket.status == "duplicate")
+                select(func.count()).select_from(Ticket)
+                .where(Ticket.status == TicketStatus.DUPLICATE)
             )
-        return (*answers, answered, merged)
+            # A wording given later, or a voter's words removed by /forget, changes no count.
+            changed = session.scalar(
+                select(func.max(Ticket.updated_at)).where(
+                    Ticket.status.in_((TicketStatus.ANSWERED, TicketStatus.DUPLICATE))
+                )
+            )
+        return (*answers, answered, merged, changed)
 
     def _push(self) -> None:
         if self._curated is None:
@@ -191,7 +201,7 @@ def build_escalation(
     *,
     checker_ids: frozenset[int] | set[int] = frozenset(),
     base_matcher: Callable[[], Any] | None = None,
-    matcher_factory: Callable[[list[Any]], Any] | None = None,
+    matcher_factory: Callable[[Sequence[Entry]], Any] | None = None,
     hold_seconds: float = HOLD_SECONDS,
 ) -> Escalation:
     """The escalation objects over `database`.

@@ -35,7 +35,7 @@ class MediaLines:
         self.read_links = read_links
         self._current: dict[str, Any] | None = None
 
-    def lines(self, source: Iterable[bytes | str] | None = None) -> Iterator[bytes | str]:
+    def lines(self, source: Iterable[bytes | str] | None = None) -> Iterator[Any]:
         """The input lines, unchanged except that valid UTF-8 is passed on as text; each one's
         JSON object (if it is one) is remembered while it is being answered."""
         from bot.cli import jsonlines

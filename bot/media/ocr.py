@@ -110,16 +110,16 @@ def parse_tsv(tsv: str) -> list[TextBlock]:
         cells = row.split("\t")
         if len(cells) < 12 or not cells[0].isdigit():
             continue
-        level, block = int(cells[0]), int(cells[2])
+        level, number = int(cells[0]), int(cells[2])
         left, top, width, height = (int(c) for c in cells[6:10])
         if level == 2:
-            blocks[block] = _Block(top, top + height, left, left + width, 0, {})
-        elif level == 4 and block in blocks:
-            blocks[block].line_height = max(blocks[block].line_height, height)
-        elif level == 5 and block in blocks and cells[11].strip():
+            blocks[number] = _Block(top, top + height, left, left + width, 0, {})
+        elif level == 4 and number in blocks:
+            blocks[number].line_height = max(blocks[number].line_height, height)
+        elif level == 5 and number in blocks and cells[11].strip():
             key = (int(cells[3]), int(cells[4]))
-            blocks[block].lines.setdefault(key, []).append(cells[11].strip())
-            blocks[block].heights.setdefault(key, []).append(height)
+            blocks[number].lines.setdefault(key, []).append(cells[11].strip())
+            blocks[number].heights.setdefault(key, []).append(height)
     joined: list[list[_Block]] = []
     for block in (b for _, b in sorted(blocks.items()) if b.lines):
         if joined:
@@ -180,8 +180,8 @@ def open_image(data: bytes, *, max_bytes: int = MAX_BYTES, max_pixels: int = MAX
         raise ImageProblem("too_big", str(exc)) from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageProblem("unreadable", str(exc) or type(exc).__name__) from exc
-    image = ImageOps.exif_transpose(image)  # a phone photo taken sideways
-    return image
+    upright: Image.Image = ImageOps.exif_transpose(image)  # a phone photo taken sideways
+    return upright
 
 
 def prepare_for_ocr(image: Image.Image) -> Image.Image:

@@ -26,6 +26,8 @@ from bot.media.store import delete_image_file
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from bot.storage.database import Database
+
 #: Ticket statuses a matching image or link is sent to: open (join it), answered (get the
 #: answer at once). Rejected tickets do not capture new copies: they are asked afresh.
 JOINABLE = ("open", "taken", "answered")
@@ -108,7 +110,7 @@ def media_json(views: list[MediaView]) -> list[dict[str, object]]:
 class MediaRecords:
     """Mixin for bot.storage.Repository (which provides `self.db` and `resolve_duplicates`)."""
 
-    db: object
+    db: Database
 
     def record_media(
         self,
@@ -127,7 +129,7 @@ class MediaRecords:
         read_text: str | None = None,
     ) -> int:
         MediaItem, Ticket, Voter = _tables()
-        with self.db.session() as session:  # type: ignore[attr-defined]
+        with self.db.session() as session:
             voter = self.voter_row(session, user_id, chat_id)  # type: ignore[attr-defined]
             item = MediaItem(
                 voter_id=voter.id, question_id=question_id, ticket_id=ticket_id, kind=kind,
@@ -145,7 +147,7 @@ class MediaRecords:
         """The claim key of the ticket the same image or page went to, if that ticket (or the
         one it was merged into) is open or answered; None when there is none."""
         MediaItem, Ticket, Voter = _tables()
-        with self.db.session() as session:  # type: ignore[attr-defined]
+        with self.db.session() as session:
             ticket_ids: list[int] = []
             if canonical_url:
                 ticket_ids += session.scalars(
@@ -180,7 +182,7 @@ class MediaRecords:
         """What voters sent to this ticket and to tickets merged into it, oldest first, one
         view per distinct image or page."""
         MediaItem, Ticket, Voter = _tables()
-        with self.db.session() as session:  # type: ignore[attr-defined]
+        with self.db.session() as session:
             ids = [ticket_id, *session.scalars(
                 select(Ticket.id).where(Ticket.duplicate_of == ticket_id)
             ).all()]
@@ -214,7 +216,7 @@ class MediaRecords:
         MediaItem, Ticket, Voter = _tables()
         deleted = 0
         for path in dict.fromkeys(paths):
-            with self.db.session() as session:  # type: ignore[attr-defined]
+            with self.db.session() as session:
                 still = session.scalar(
                     select(func.count()).select_from(MediaItem).where(MediaItem.path == path)
                 )
@@ -226,25 +228,25 @@ class MediaRecords:
         """Delete media rows (and their image files) past the retention period."""
         MediaItem, Ticket, Voter = _tables()
         cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
-        with self.db.session() as session:  # type: ignore[attr-defined]
+        with self.db.session() as session:
             paths = [p for p in session.scalars(
                 select(MediaItem.path).where(MediaItem.created_at < cutoff,
                                              MediaItem.path.is_not(None))
             ).all() if p]
             result = session.execute(delete(MediaItem).where(MediaItem.created_at < cutoff))
-            purged = result.rowcount or 0
+            purged = int(getattr(result, "rowcount", 0) or 0)
         self.delete_unreferenced_files(paths)
         return purged
 
     def forget_media(self, user_id: int) -> int:
         """Delete the voter's media rows and the image files only they sent."""
         MediaItem, Ticket, Voter = _tables()
-        with self.db.session() as session:  # type: ignore[attr-defined]
+        with self.db.session() as session:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
                 return 0
             paths = self.media_paths_of_voter(session, voter.id)
             result = session.execute(delete(MediaItem).where(MediaItem.voter_id == voter.id))
-            removed = result.rowcount or 0
+            removed = int(getattr(result, "rowcount", 0) or 0)
         self.delete_unreferenced_files(paths)
         return removed

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 import matplotlib
@@ -104,7 +104,7 @@ def _day_ticks(ax, days: Sequence[str]) -> None:  # type: ignore[no-untyped-def]
 def _draw_stacked(  # type: ignore[no-untyped-def]
     ax,
     days: Sequence[str],
-    series: dict[str, Sequence[int]],
+    series: Mapping[str, Sequence[int]],
     *,
     title: str,
     colours: dict[str, str],
@@ -135,7 +135,7 @@ def _draw_stacked(  # type: ignore[no-untyped-def]
 
 def stacked_days(
     days: Sequence[str],
-    series: dict[str, Sequence[int]],
+    series: Mapping[str, Sequence[int]],
     *,
     title: str,
     colours: dict[str, str],
@@ -148,7 +148,7 @@ def stacked_days(
         return _png(figure)
 
 
-def questions_by_language(days: Sequence[str], series: dict[str, Sequence[int]]) -> bytes:
+def questions_by_language(days: Sequence[str], series: Mapping[str, Sequence[int]]) -> bytes:
     return stacked_days(
         days,
         series,
@@ -158,7 +158,7 @@ def questions_by_language(days: Sequence[str], series: dict[str, Sequence[int]])
     )
 
 
-def decisions_by_day(days: Sequence[str], series: dict[str, Sequence[int]]) -> bytes:
+def decisions_by_day(days: Sequence[str], series: Mapping[str, Sequence[int]]) -> bytes:
     return stacked_days(
         days,
         series,

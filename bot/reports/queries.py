@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, distinct, func, select
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import Select
 
+from bot.core.ports import QuestionDecision
 from bot.reports.period import Period
 from bot.reports.privacy import MIN_COUNT
 from bot.storage.database import Database
@@ -26,7 +28,9 @@ from bot.storage.models import Feedback, Question, Ticket, TicketSubscriber
 OPEN_STATUSES = ("open", "taken")
 
 
-def day_of(database: Database, column: ColumnElement[datetime]) -> ColumnElement[str]:
+def day_of(
+    database: Database, column: ColumnElement[datetime] | InstrumentedAttribute[datetime]
+) -> ColumnElement[str]:
     """The UTC day of a timestamp column, as 'YYYY-MM-DD' text, on either database."""
     if database.is_sqlite:
         return func.strftime("%Y-%m-%d", column)
@@ -176,7 +180,7 @@ def unanswered_questions(
             period.end,
             language,
         )
-        .where(Question.decision.in_(("clarify", "escalate")))
+        .where(Question.decision.in_((QuestionDecision.CLARIFY, QuestionDecision.ESCALATE)))
         .group_by(key)
         .having(askers >= MIN_COUNT)
         .order_by(func.count().desc(), func.min(Question.text))

@@ -1,12 +1,15 @@
 """The tables, as SQLAlchemy 2.0 typed models.
 
-Everything a voter gave us hangs off `Voter` with ON DELETE CASCADE, so `/forget` is one delete;
-tickets keep only the claim text, which is what fact-checkers need and identifies nobody.
+Everything a voter gave us hangs off `Voter` with ON DELETE CASCADE, so `/forget` is one delete
+plus the ticket texts the voter wrote (Repository.forget_voter scrubs those). A voter's words are
+seen by that voter and by the checkers only: other voters see a ticket's claim only in the words a
+checker wrote (`Ticket.claim_wording`).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +17,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Enum,
     Float,
     ForeignKey,
     Index,
@@ -24,6 +28,40 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from bot.core.ports import QuestionDecision
+
+
+class TicketStatus(StrEnum):
+    """Where a ticket is: OPEN and TAKEN are waiting for checkers (OPEN_STATUSES); ANSWERED,
+    REJECTED and DUPLICATE (merged into `duplicate_of`) are closed."""
+
+    OPEN = "open"
+    TAKEN = "taken"
+    ANSWERED = "answered"
+    REJECTED = "rejected"
+    DUPLICATE = "duplicate"
+
+
+class OutboxStatus(StrEnum):
+    """A notification's delivery: PENDING -> SENDING (claimed under a lease) -> SENT, or SKIPPED
+    (the voter blocked the bot), or FAILED (a permanent error or too many attempts)."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    SKIPPED = "skipped"
+    FAILED = "failed"
+
+
+def _stored_as_text(enum: type[StrEnum], length: int) -> Enum:
+    """A StrEnum column stored exactly as before: the values in a VARCHAR(length), no native
+    enum type and no CHECK constraint, so no migration. Reads give enum members; writes take
+    members or their string values."""
+    return Enum(
+        enum, native_enum=False, create_constraint=False, length=length,
+        values_callable=lambda members: [m.value for m in members], validate_strings=True,
+    )
 
 
 def utcnow() -> datetime:
@@ -62,7 +100,7 @@ class Question(Base):
     text: Mapped[str] = mapped_column(Text)
     language: Mapped[str] = mapped_column(String(3))
     intent: Mapped[str | None] = mapped_column(String(40))
-    decision: Mapped[str] = mapped_column(String(16))
+    decision: Mapped[QuestionDecision] = mapped_column(_stored_as_text(QuestionDecision, 16))
     entry_id: Mapped[str | None] = mapped_column(String(200))
     score: Mapped[float | None] = mapped_column(Float)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -99,10 +137,23 @@ class Ticket(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The words of the voter who opened the ticket (`opened_by`): for checkers and that voter
+    # only, never shown to another voter. Emptied when that voter uses /forget.
     claim_text: Mapped[str] = mapped_column(Text)
     claim_key: Mapped[str] = mapped_column(String(500))
+    # The claim in a checker's words, given when taking or answering the ticket: the only form
+    # in which other voters ever see it (offers, answered cards, notifications). None: not
+    # worded yet, and then nothing of the claim is shown to anyone but its askers.
+    claim_wording: Mapped[str | None] = mapped_column(Text)
+    # The country the claim is about (ISO 3166 alpha-2, as in knowledge files), when known.
+    region: Mapped[str | None] = mapped_column(String(2))
+    # The voter (voters.id) whose words `claim_text` holds, so /forget can find and remove them.
+    # No foreign key (see migration 0004): Repository.forget_voter clears it with the words.
+    opened_by: Mapped[int | None] = mapped_column(Integer, index=True)
     language: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[TicketStatus] = mapped_column(
+        _stored_as_text(TicketStatus, 16), default=TicketStatus.OPEN
+    )
     askers: Mapped[int] = mapped_column(Integer, default=0)
     assigned_to: Mapped[int | None] = mapped_column(BigInteger)
     duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
@@ -174,7 +225,9 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     dedupe_key: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        _stored_as_text(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -6,17 +6,25 @@ Each call is one short transaction, so a failure leaves nothing half-written.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, Result, and_, delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.core.ports import (
+    ChoiceReceipt,
+    EscalationReceipt,
+    EscalationVia,
+    QuestionDecision,
+    TicketOffer,
+    VoterRecord,
+)
 from bot.media.records import MediaRecords
 from bot.storage.database import Database
 from bot.storage.models import (
@@ -24,44 +32,30 @@ from bot.storage.models import (
     OutboxMessage,
     Question,
     Ticket,
+    TicketStatus,
     TicketSubscriber,
     Voter,
 )
 
 T = TypeVar("T")
-OPEN_STATUSES = ("open", "taken")
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.TAKEN)
 #: How many `duplicate_of` links are followed before giving up (a cycle would be a bug).
 MAX_DUPLICATE_CHAIN = 20
+#: Characters of a claim a notification quotes (bot.escalation.render.MAX_QUOTE, which imports
+#: this: storage must not import escalation).
+QUOTE_CHARS = 300
 
 
-@dataclass(frozen=True)
-class VoterRecord:
-    user_id: int
-    chosen_language: str | None
-    last_language: str | None
+__all__ = [
+    # The receipts are the core's (bot.core.ports); re-exported for the imports that use them.
+    "EscalationReceipt", "TicketOffer", "VoterRecord",
+    "OPEN_STATUSES", "QUOTE_CHARS", "Repository", "TicketMoved", "TicketServiceUnavailable",
+    "affected", "claim_key", "retry_on_conflict",
+]
 
 
-@dataclass(frozen=True)
-class TicketOffer:
-    """An open ticket whose claim may be what the voter asked: shown to them to confirm."""
-
-    ticket_id: int
-    claim_text: str
-    language: str
-
-
-@dataclass(frozen=True)
-class EscalationReceipt:
-    ticket_id: int
-    joined_existing: bool
-    askers: int
-    #: how the ticket was found: "new", "key" (same text), "matcher" (same claim, reworded) or
-    #: "answered" (already answered: the answer is on its way to the voter).
-    via: str = "new"
-    #: Open tickets that may be the same claim, when the matcher was not sure enough to join one
-    #: (only for a new ticket, and only when the caller asked for them). The new ticket is held
-    #: out of the checkers' queue meanwhile; the voter is asked which, if any, is theirs.
-    offers: tuple[TicketOffer, ...] = ()
+class TicketServiceUnavailable(Exception):
+    """A voter's choice among offered tickets needs the ticket service, which is not running."""
 
 
 def claim_key(text: str) -> str:
@@ -77,6 +71,11 @@ def claim_key(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()[:500]
 
 
+def affected(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE touched (Session.execute is typed as returning any Result)."""
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
 class TicketMoved(Exception):
     """The ticket was answered, rejected or merged between finding it and joining it."""
 
@@ -90,10 +89,11 @@ def retry_on_conflict(
     voter taps twice); the database lets one insert win (uq_tickets_open_claim_key,
     ticket_subscribers' unique pair) and the others, run again, find and join what it created.
     """
+    retried: tuple[type[Exception], ...] = (IntegrityError, *also)
     for attempt in range(attempts):
         try:
             return action()
-        except (IntegrityError, *also):
+        except retried:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
@@ -147,7 +147,7 @@ class Repository(MediaRecords):
         text: str,
         language: str,
         intent: str | None,
-        decision: str,
+        decision: QuestionDecision,
         entry_id: str | None,
         score: float | None,
     ) -> int:
@@ -189,7 +189,7 @@ class Repository(MediaRecords):
         self.purge_media(older_than_days, now)  # the images and links they sent go too
         with self.db.session() as session:
             result = session.execute(delete(Question).where(Question.created_at < cutoff))
-            return result.rowcount or 0
+            return affected(result)
 
     # -- escalation --------------------------------------------------------------------------
     def escalate(
@@ -220,6 +220,14 @@ class Repository(MediaRecords):
             also=(TicketMoved,),
         )
 
+    def choose_ticket(
+        self, *, user_id: int, own_ticket_id: int, target_ticket_id: int | None
+    ) -> ChoiceReceipt:
+        """Plain tickets offer no open tickets to choose from, so a tap on such buttons comes
+        from when the ticket service ran (this is the degraded mode without it). It cannot be
+        applied: raise, and the voter is told their question stays its own ticket (it does)."""
+        raise TicketServiceUnavailable("choosing an offered ticket needs the ticket service")
+
     def open_or_join(
         self,
         *,
@@ -228,7 +236,7 @@ class Repository(MediaRecords):
         text: str,
         language: str,
         question_id: int | None = None,
-        defer_to: tuple[str, ...] = (),
+        defer_to: tuple[TicketStatus, ...] = (),
         held_until: datetime | None = None,
         key: str | None = None,
     ) -> EscalationReceipt:
@@ -246,7 +254,7 @@ class Repository(MediaRecords):
 
     def _escalate(
         self, key: str, user_id: int, chat_id: int, text: str, language: str,
-        question_id: int | None, defer_to: tuple[str, ...] = (),
+        question_id: int | None, defer_to: tuple[TicketStatus, ...] = (),
         held_until: datetime | None = None,
     ) -> EscalationReceipt:
         with self.db.session() as session:
@@ -260,21 +268,22 @@ class Repository(MediaRecords):
             if ticket is None:
                 ticket = Ticket(
                     claim_text=text, claim_key=key, language=language, askers=0,
-                    held_until=held_until,
+                    held_until=held_until, opened_by=voter.id,
                 )
                 session.add(ticket)
                 session.flush()
             self.subscribe(session, ticket, voter, language, question_id)
             session.flush()
             session.refresh(ticket)
-            return EscalationReceipt(ticket.id, joined, ticket.askers, "key" if joined else "new")
+            via = EscalationVia.KEY if joined else EscalationVia.NEW
+            return EscalationReceipt(ticket.id, joined, ticket.askers, via)
 
     @staticmethod
     def resolve_duplicates(session: Session, ticket: Ticket) -> Ticket:
         """The ticket a chain of `duplicate_of` links ends at (the ticket itself if none)."""
         seen = {ticket.id}
         for _ in range(MAX_DUPLICATE_CHAIN):
-            if ticket.status != "duplicate" or ticket.duplicate_of is None:
+            if ticket.status != TicketStatus.DUPLICATE or ticket.duplicate_of is None:
                 return ticket
             target = session.get(Ticket, ticket.duplicate_of)
             if target is None or target.id in seen:
@@ -284,12 +293,12 @@ class Repository(MediaRecords):
         return ticket
 
     def ticket_for_key(
-        self, session: Session, key: str, statuses: tuple[str, ...] = OPEN_STATUSES
+        self, session: Session, key: str, statuses: tuple[TicketStatus, ...] = OPEN_STATUSES
     ) -> Ticket | None:
         """The oldest ticket under `key` that is (or was merged into one that is) in `statuses`."""
         candidates = session.scalars(
             select(Ticket)
-            .where(Ticket.claim_key == key, Ticket.status.in_((*statuses, "duplicate")))
+            .where(Ticket.claim_key == key, Ticket.status.in_((*statuses, TicketStatus.DUPLICATE)))
             .order_by(Ticket.id)
             .limit(5)
         ).all()
@@ -310,7 +319,7 @@ class Repository(MediaRecords):
         language: str,
         question_id: int | None,
         *,
-        allowed: tuple[str, ...] = OPEN_STATUSES,
+        allowed: tuple[TicketStatus, ...] = OPEN_STATUSES,
     ) -> TicketSubscriber | None:
         """Add the voter to the ticket's waiting list (once: asking twice counts once).
 
@@ -350,7 +359,7 @@ class Repository(MediaRecords):
         chat_id: int,
         language: str,
         question_id: int | None = None,
-        via: str = "matcher",
+        via: EscalationVia = EscalationVia.MATCHER,
     ) -> EscalationReceipt | None:
         """Join the voter to ticket `ticket_id` if it (or what it was merged into) is still open;
         None when it is closed by now (the caller then opens a ticket of its own)."""
@@ -360,7 +369,7 @@ class Repository(MediaRecords):
 
     def _join_ticket(
         self, ticket_id: int, user_id: int, chat_id: int, language: str,
-        question_id: int | None, via: str,
+        question_id: int | None, via: EscalationVia,
     ) -> EscalationReceipt | None:
         with self.db.session() as session:
             ticket = session.get(Ticket, ticket_id)
@@ -380,20 +389,97 @@ class Repository(MediaRecords):
 
     # -- privacy -----------------------------------------------------------------------------
     def forget_voter(self, user_id: int) -> int:
-        """Delete the voter and everything they gave us; tickets keep only the claim text.
+        """Delete the voter and everything they gave us, their words in tickets included.
 
-        Returns the number of the voter's rows deleted (questions, feedback, subscriptions,
-        notifications not yet sent or kept, and the voter itself), so the caller can tell the
-        voter what went. Audit rows never name voters, so there is nothing to delete there.
+        A ticket the voter opened keeps another asker's words for the checkers when one is
+        still waiting with their question kept, else only the checker's wording (an open ticket
+        left with neither, and nobody waiting, is withdrawn). Notifications already rendered for
+        other voters that quote the voter's words (from before checkers' wordings existed) get
+        the quote cut out. Returns the number of the voter's rows deleted (questions, feedback,
+        subscriptions, notifications, tickets emptied, and the voter itself), so the caller can
+        tell the voter what went. Audit rows never hold voters' words or ids.
         """
         media = self.forget_media(user_id)  # rows and the image files only this voter sent
         with self.db.session() as session:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
                 return media
-            counted = 1 + media
+            counted = 1 + media + self._scrub_tickets(session, voter)
             for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
-                counted += result.rowcount or 0
+                counted += affected(result)
             session.delete(voter)
             return counted
+
+    def _scrub_tickets(self, session: Session, voter: Voter) -> int:
+        """Remove `voter`'s words from every ticket holding them; returns how many tickets."""
+        keys = {
+            claim_key(text)
+            for text in session.scalars(select(Question.text).where(Question.voter_id == voter.id))
+        } - {""}
+        # Tickets from before `opened_by` was recorded are found by the voter's questions.
+        mine = Ticket.opened_by == voter.id
+        if keys:
+            mine = or_(mine, and_(Ticket.opened_by.is_(None), Ticket.claim_key.in_(sorted(keys))))
+        tickets = session.scalars(select(Ticket).where(mine).order_by(Ticket.id)).all()
+        for ticket in tickets:
+            old = ticket.claim_text
+            other = session.execute(
+                select(TicketSubscriber.voter_id, Question.text)
+                .join(Question, Question.id == TicketSubscriber.question_id)
+                .where(TicketSubscriber.ticket_id == ticket.id,
+                       TicketSubscriber.voter_id != voter.id)
+                .order_by(TicketSubscriber.id)
+                .limit(1)
+            ).first()
+            if other is not None:
+                ticket.claim_text, ticket.opened_by = other.text, other.voter_id
+                key = claim_key(other.text) or other.text[:500]
+                taken = ticket.status in OPEN_STATUSES and session.scalar(
+                    select(Ticket.id).where(
+                        Ticket.claim_key == key, Ticket.id != ticket.id,
+                        Ticket.status.in_(OPEN_STATUSES),
+                    ).limit(1)
+                )
+                ticket.claim_key = f"forgotten:{ticket.id}" if taken else key
+            else:
+                # Never a real key: claim_key() keeps only letters, digits, marks and spaces.
+                ticket.claim_text, ticket.opened_by = "", None
+                ticket.claim_key = f"forgotten:{ticket.id}"
+                waiting = session.scalar(
+                    select(TicketSubscriber.id).where(
+                        TicketSubscriber.ticket_id == ticket.id,
+                        TicketSubscriber.voter_id != voter.id,
+                    ).limit(1)
+                )
+                if ticket.status in OPEN_STATUSES and waiting is None and not ticket.claim_wording:
+                    # Nobody waits and nothing is left to check: withdrawn, as its asker wished.
+                    ticket.status = TicketStatus.REJECTED
+                    ticket.resolution = "withdrawn: its only asker deleted their data (/forget)"
+                    ticket.resolved_at = datetime.now(UTC)
+            if old:
+                _redact_outbox(session, ticket.id, voter.id, old)
+        return len(tickets)
+
+
+def _redact_outbox(session: Session, ticket_id: int, voter_id: int, words: str) -> None:
+    """Cut `words`, as rendered notifications quote them (collapsed, escaped, maybe shortened),
+    out of other voters' notifications about the ticket."""
+    collapsed = " ".join(words.split())
+    quotes = {html.escape(collapsed)}
+    if len(collapsed) > QUOTE_CHARS:
+        quotes.add(html.escape(collapsed[: QUOTE_CHARS - 1].rstrip() + "…"))
+    rows = session.scalars(
+        select(OutboxMessage).where(
+            OutboxMessage.ticket_id == ticket_id, OutboxMessage.voter_id != voter_id
+        )
+    ).all()
+    for row in rows:
+        payload = dict(row.payload or {})
+        text = str(payload.get("text", ""))
+        redacted = text
+        for quote in sorted(quotes, key=len, reverse=True):
+            redacted = redacted.replace(quote, "…")
+        if redacted != text:
+            payload["text"] = redacted
+            row.payload = payload

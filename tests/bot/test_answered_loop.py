@@ -9,6 +9,8 @@ from bot.texts import t
 
 CLAIM = "Soldiers will guard every ballot box and arrest opposition voters"
 CHECKER = 777
+#: The claim in the checker's words: how voters other than its sender see it.
+WORDING = "Soldiers are to guard ballot boxes and arrest voters of the opposition"
 
 
 async def test_an_answered_ticket_answers_the_next_voter(make_services, chat_on):
@@ -24,6 +26,7 @@ async def test_an_answered_ticket_answers_the_next_voter(make_services, chat_on)
         ticket_id, CHECKER, verdict="false",
         explanation={"en": "False. Soldiers do not guard polling stations."},
         sources=["https://www.spr.gov.my/"],
+        wording=WORDING,
     )
     # The answer listener refreshes in a thread; refresh() here waits for it (same lock).
     services.answered.refresh()
@@ -39,6 +42,7 @@ async def test_an_answered_ticket_answers_the_next_voter(make_services, chat_on)
     card = await later.card(CLAIM, "Soldiers")
     assert card.text.startswith("<b>❌ FALSE</b>")
     assert "Soldiers do not guard polling stations" in card.text
+    assert WORDING in card.text and CLAIM not in card.text  # never voter 1's words
 
     # Even when the matcher is down, the same claim pasted again gets the checkers' answer.
     _, matcher = services.knowledge.snapshot()

@@ -29,6 +29,8 @@ CLAIM = "Soldiers will guard every ballot box and arrest opposition voters"
 THAI = "ทหารจะเฝ้าหีบเลือกตั้งทุกหีบ และจับกุมผู้ไปใช้สิทธิ์ที่เลือกพรรคฝ่ายค้าน จริงไหม"
 ENGLISH = "Is it true the army will arrest people who vote for the opposition at polling stations?"
 MALAY = "Betul ke tentera akan tangkap pengundi pembangkang di pusat mengundi?"
+#: CLAIM in a checker's words: a ticket is offered to other voters only in these (issue #15).
+WORDED = "The army is to guard ballot boxes and detain people voting for the opposition"
 ANSWER = dict(verdict="false", explanation={"en": "No. Police keep order; nobody is arrested "
                                                   "for their vote."},
               sources=["https://example.org/soldiers"])
@@ -84,6 +86,20 @@ def build(make_services, database: Database):  # type: ignore[no-untyped-def]
     return make
 
 
+def word_newest(services, wording: str = WORDED) -> None:  # type: ignore[no-untyped-def]
+    """A checker words the newest ticket: from then on it may be offered to other voters."""
+    tickets = services.escalation.tickets
+    newest = max(x.id for x in tickets.list_open(include_held=True))
+    tickets.set_wording(newest, CHECKER, wording=wording)
+
+
+async def opened(services, chat_on):  # type: ignore[no-untyped-def]
+    """Voter 1's claim opens a ticket, which a checker words."""
+    replies = await chat_on(services, user_id=1).say(CLAIM)
+    word_newest(services)
+    return replies
+
+
 def open_tickets(services) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
     return [(x.claim_text, x.askers) for x in services.escalation.tickets.list_open()]
 
@@ -109,12 +125,14 @@ async def test_yes_joins_the_ticket_being_checked_in_the_voters_language(build, 
     services = build()
     first = chat_on(services, user_id=1, language_code="en")
     assert only(await first.say(CLAIM)).text == t("en", "escalated_new")
-
+    word_newest(services)
     second = chat_on(services, user_id=2, language_code="th")
     question = only(await second.say(THAI))
-    # Asked, in Thai, about the English claim (named as English), with no verdict anywhere.
+    # Asked, in Thai, about the English claim (named as English), with no verdict anywhere,
+    # in the checker's words: never in voter 1's.
     assert t("th", "ticket_offer_one") in question.text
-    assert CLAIM in question.text and "(ภาษาอังกฤษ)" in question.text
+    assert WORDED in question.text and "(ภาษาอังกฤษ)" in question.text
+    assert CLAIM not in question.text
     assert t("th", "ticket_offer_footer") in question.text
     assert [b.label for b in question.all_buttons()] == [
         t("th", "button_ticket_same"), t("th", "button_ticket_other")
@@ -137,11 +155,12 @@ async def test_yes_joins_the_ticket_being_checked_in_the_voters_language(build, 
 
 async def test_several_plausible_tickets_are_numbered_and_one_is_chosen(build, chat_on):
     services = build()
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     other = "The ballot boxes in Penang were swapped with fake ones during the night"
     third = chat_on(services, user_id=3)
     only(await third.say(other))  # asked about the soldiers' ticket too: "something else"
     assert only(await third.press(t("en", "button_ticket_other"))).text == t("en", "ticket_kept")
+    word_newest(services, "Ballot boxes in Penang were swapped for fake ones overnight")
 
     voter = chat_on(services, user_id=2, language_code="ms")
     question = only(await voter.say(MALAY))
@@ -157,7 +176,7 @@ async def test_several_plausible_tickets_are_numbered_and_one_is_chosen(build, c
 
 async def test_no_sends_the_question_to_checkers_on_its_own(build, chat_on):
     services = build()
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     voter = chat_on(services, user_id=2)
     only(await voter.say(ENGLISH))
 
@@ -167,7 +186,7 @@ async def test_no_sends_the_question_to_checkers_on_its_own(build, chat_on):
 
 async def test_a_restart_between_the_question_and_the_tap_loses_nothing(build, chat_on):
     before = build()
-    await chat_on(before, user_id=1).say(CLAIM)
+    await opened(before, chat_on)
     voter = chat_on(before, user_id=2)
     question = only(await voter.say(ENGLISH))
     yes = question.all_buttons()[0]
@@ -182,7 +201,7 @@ async def test_a_restart_between_the_question_and_the_tap_loses_nothing(build, c
 async def test_a_ticket_answered_or_closed_before_the_tap(build, chat_on):
     services = build()
     tickets = services.escalation.tickets
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     [first] = tickets.list_open()
 
     # Answered meanwhile: the voter gets the answer (through the outbox).
@@ -197,7 +216,7 @@ async def test_a_ticket_answered_or_closed_before_the_tap(build, chat_on):
 async def test_a_ticket_rejected_before_the_tap_keeps_the_voters_question(build, chat_on):
     services = build()
     tickets = services.escalation.tickets
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     [first] = tickets.list_open()
     voter = chat_on(services, user_id=2)
     question = only(await voter.say(ENGLISH))
@@ -214,7 +233,7 @@ async def test_a_ticket_rejected_before_the_tap_keeps_the_voters_question(build,
 
 async def test_odd_or_foreign_ticket_buttons_change_nothing(build, chat_on):
     services = build()
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     voter = chat_on(services, user_id=2)
     question = only(await voter.say(ENGLISH))
     stranger = chat_on(services, user_id=3)
@@ -227,7 +246,7 @@ async def test_odd_or_foreign_ticket_buttons_change_nothing(build, chat_on):
 
 async def test_a_database_failure_on_the_tap_is_told_truthfully(build, chat_on):
     services = build()
-    await chat_on(services, user_id=1).say(CLAIM)
+    await opened(services, chat_on)
     voter = chat_on(services, user_id=2)
     only(await voter.say(ENGLISH))
     with services.database.engine.begin() as conn:

@@ -2,7 +2,7 @@
 group, a checker answers it there with the guided /answer flow, and the voter gets the answer;
 the same claim asked in another language joins that ticket (the voter is asked when the matcher
 is unsure), both voters are answered in their languages, and the next voter gets the answer at
-once.
+once. Voters other than the one who sent a claim see it only in the checker's words (issue #15).
 
 This crosses every part of the bot: the conversation escalates (bot/core), the ticket is stored
 (bot/escalation, SQLite here), the checkers' desk runs in the group given by CHECKERS_CHAT_ID for
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.e2e
 # Unlike anything in tests/e2e/kb, and unlike the other tests' escalations (no joined ticket).
 CLAIM = "Is it true that soldiers swapped the ballot boxes in Songkhla overnight?"
 EXPLANATION = "E2E-CHECKED The boxes were sealed and watched by observers all night."
+WORDING = "Troops replaced Songkhla's ballot boxes during the night"
 
 
 def test_checker_answer_reaches_the_voter(e2e) -> None:
@@ -38,11 +39,12 @@ def test_checker_answer_reaches_the_voter(e2e) -> None:
     assert _answer_false(
         checker, card, en=EXPLANATION, th=None, voters=1,
         source="https://example.org/e2e/ballot-boxes", preview_has="E2E-CHECKED",
+        wording=WORDING, region="TH",
     ) == number
 
-    # The voter who asked is told, in their chat, by the outbox dispatcher.
+    # The voter who asked is told, in their chat, by the outbox dispatcher, quoting their words.
     (answer,) = voter.replies(1, timeout=30)
-    assert "E2E-CHECKED" in answer.text
+    assert "E2E-CHECKED" in answer.text and CLAIM in answer.text
     # The voters' conversation never saw the checkers' group.
     assert e2e.bridge.calls_of("sendChatAction", chat_id=checker.chat_id) == []
 
@@ -50,18 +52,35 @@ def test_checker_answer_reaches_the_voter(e2e) -> None:
 # Unlike anything in tests/e2e/kb and unlike CLAIM (answered above, so served as knowledge).
 PEN_TH = "บัตรเลือกตั้งที่กาด้วยปากกาสีแดงจะถือเป็นบัตรเสีย"
 PEN_EN = "Ballots marked with a red pen will be counted as spoiled"
+#: The claim as a checker words it: what voters other than its sender see of it.
+PEN_WORDING = "A red-ink mark spoils the ballot paper"
 
 
 def _answer_false(  # type: ignore[no-untyped-def]
     checker, card, *, en: str, th: str | None, voters: int,
     source: str = "https://example.org/e2e/red-pen", preview_has: str | None = None,
+    wording: str | None = None, region: str | None = None,
 ) -> int:
-    """The guided answer in the checkers' group: verdict false, an English explanation, a Thai
-    one unless `th` is None (skipped), no Malay, one source; returns the ticket number."""
+    """The guided answer in the checkers' group: verdict false, the claim in the checker's words
+    unless `wording` is None (skipped: kept from earlier), the region unless None (skipped), an
+    English explanation, a Thai one unless `th` is None (skipped), no Malay, one source; returns
+    the ticket number."""
     number = int(re.search(r"Ticket #(\d+)", card.text).group(1))
     checker.press(card, "Answer")
     verdicts = checker.wait_for_message("What is the verdict?")
     checker.press(verdicts, "false")
+    (ask_wording,) = checker.replies(1)
+    assert "your own words" in ask_wording.text
+    if wording is None:
+        checker.command("skip")
+    else:
+        checker.say(wording)
+    (ask_region,) = checker.replies(1)
+    assert "Which country" in ask_region.text
+    if region is None:
+        checker.command("skip")
+    else:
+        checker.press(ask_region, region)
     (ask_en,) = checker.replies(1)
     assert "English" in ask_en.text
     checker.say(en)
@@ -99,6 +118,10 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
     assert receipt.text == e2e.expected("th", "escalated_new")
     card = checker.wait_for_message(PEN_TH, timeout=20)
     number = int(re.search(r"Ticket #(\d+)", card.text).group(1))
+    # A checker words the claim, so it may be offered to voters asking the same.
+    checker.command("word", str(number), PEN_WORDING)
+    worded = checker.wait_for_message(f"Ticket #{number} is shown to other voters")
+    assert PEN_WORDING in worded.text
 
     # The same claim in English: the matcher either joins it outright, or (unsure, as it often
     # is across languages) asks the voter whether it is the claim being checked. Never a second
@@ -108,10 +131,11 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
     (reply,) = english.replies(1)
     own: int | None = None
     if reply.buttons:
-        assert PEN_TH in reply.text
+        # In the checker's words, never the Thai voter's.
+        assert PEN_WORDING in reply.text and PEN_TH not in reply.text
         assert e2e.expected("en", "ticket_offer_footer") in reply.text
         yes = reply.button("Yes, this one") if len(reply.buttons) == 2 else reply.button(
-            PEN_TH[:20]
+            PEN_WORDING[:20]
         )
         _, own_text, target = yes["callback_data"].split(":")
         assert int(target) == number
@@ -135,15 +159,30 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
     # Both are told, each in their own language.
     (to_thai,) = thai.replies(1, timeout=30)
     assert "E2E-PEN-TH" in to_thai.text and "เท็จ" in to_thai.text
+    assert PEN_TH in to_thai.text and PEN_EN not in to_thai.text  # their own words only
     (to_english,) = english.replies(1, timeout=30)
     assert "E2E-PEN-EN" in to_english.text and "False" in to_english.text
-    assert PEN_EN in to_english.text  # what they asked, next to the claim that was checked
+    # What they asked, next to the claim that was checked in the checker's words.
+    assert PEN_EN in to_english.text and PEN_WORDING in to_english.text
+    assert PEN_TH not in to_english.text
 
     # The next voter who asks gets the checkers' answer at once, from the bot itself.
     third = e2e.voter("en")
     third.say(PEN_EN)
     (answer,) = third.replies(1)
     if answer.buttons and not answer.text.startswith("❌"):  # "did you mean": pick the claim
-        third.press(answer, PEN_TH[:20])
+        third.press(answer, PEN_WORDING[:20])
         (answer,) = third.replies(1)
     assert answer.text.startswith("❌") and "E2E-PEN-EN" in answer.text
+    assert PEN_WORDING in answer.text and PEN_TH not in answer.text
+
+    # The Thai voter deletes their data: their words leave the ticket too. The checkers now see
+    # the English voter's words (still kept), and the wording stays.
+    thai.command("forget")
+    (confirm,) = thai.replies(1)
+    thai.press(confirm, e2e.expected("th", "button_forget_yes"))
+    (deleted,) = thai.replies(1)
+    assert deleted.text.startswith(e2e.expected("th", "forget_done", count=0).split("0")[0])
+    checker.command("show", str(number))
+    shown = checker.wait_for_message(f"Ticket #{number}")
+    assert PEN_TH not in shown.text and PEN_WORDING in shown.text

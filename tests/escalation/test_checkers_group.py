@@ -50,7 +50,9 @@ def test_a_checker_answers_through_the_guided_flow(
 
     [ask] = desk.handle(Incoming(GROUP, CHECKER, callback_data=f"ck:ans:{first.ticket_id}"))
     assert "What is the verdict?" in ask.text and len(ask.all_buttons()) == 6
-    assert "English" in press(desk, f"ck:v:{first.ticket_id}:false")[0]
+    assert "your own words" in press(desk, f"ck:v:{first.ticket_id}:false")[0]
+    assert "Which country" in say(desk, "The army counts the votes at polling stations")[0]
+    assert "English" in press(desk, f"ck:r:{first.ticket_id}:TH")[0]
     assert "Thai" in say(desk, "No: officials from the EC count them, in public.")[0]
     assert "Malay" in say(desk, "/skip")[0]
     assert "source URLs" in say(desk, "Tidak: pegawai SPR mengira undi secara terbuka.")[0]
@@ -66,7 +68,15 @@ def test_a_checker_answers_through_the_guided_flow(
     asyncio.run(OutboxDispatcher(database, sender, limits=Limits(per_second=None)).drain(10))
     thai = sender.texts_for(10)[0]
     assert "เท็จ" in thai and "officials from the EC" in thai  # no Thai given: English + note
-    assert "pegawai SPR" in sender.texts_for(20)[0]
+    assert "Ballots are counted by the army" in thai  # the voter who sent it sees their words
+    malay = sender.texts_for(20)[0]
+    assert "pegawai SPR" in malay
+    # The other voter sees the claim only in the checker's words, never voter 1's.
+    assert "The army counts the votes" in malay and "Ballots are counted" not in malay
+    detail = service.show(first.ticket_id).ticket
+    assert (detail.claim_wording, detail.region) == (
+        "The army counts the votes at polling stations", "TH"
+    )
     assert service.show(first.ticket_id).ticket.status == "answered"
     assert "already answered" in say(desk, f"/answer {first.ticket_id}")[0]
 

@@ -28,14 +28,20 @@ def test_exported_answers_are_valid_knowledge(
     yes = repo.escalate(user_id=1, chat_id=1, text="เลือกตั้งล่วงหน้าถูกยกเลิกแล้ว", language="th")
     no = repo.escalate(user_id=2, chat_id=2, text="Undi pos dibuka kepada semua", language="ms")
     repo.escalate(user_id=3, chat_id=3, text="Still waiting", language="en")
+    unworded = repo.escalate(user_id=4, chat_id=4, text="Ink is poisonous", language="en")
     service.answer(yes.ticket_id, CHECKER, verdict="false",
                    explanation={"th": "ไม่จริง", "en": "Not true: \"it goes ahead\": 7 May"},
-                   sources=["https://www.ect.go.th/"])
+                   sources=["https://www.ect.go.th/"],
+                   wording="กกต. ยกเลิกการเลือกตั้งล่วงหน้า", region="th")
     service.answer(no.ticket_id, CHECKER, verdict="true",
                    explanation={"ms": "Benar: ya, true/false?"},
-                   sources=["https://www.spr.gov.my/", "http://example.org/a?b=c#d"])
+                   sources=["https://www.spr.gov.my/", "http://example.org/a?b=c#d"],
+                   wording="Semua pengundi boleh mengundi melalui pos")
+    service.answer(unworded.ticket_id, CHECKER, verdict="false", explanation={"en": "No."},
+                   sources=["https://www.spr.gov.my/"])
     out = tmp_path / "exported"
     written = export_answers(database, out)
+    # No checker's wording, nothing to export: the voter's words never go into git.
     assert sorted(p.name for p in written) == [
         f"ticket-{yes.ticket_id}.yml", f"ticket-{no.ticket_id}.yml"
     ]
@@ -43,11 +49,16 @@ def test_exported_answers_are_valid_knowledge(
     assert errors == []
     by_id = {e.id: e for e in load_directory(out).entries}
     first = by_id[f"ticket-{yes.ticket_id}"]
-    assert first.verdict == "false" and first.text["th"] == "เลือกตั้งล่วงหน้าถูกยกเลิกแล้ว"
+    assert first.verdict == "false" and first.text == {"th": "กกต. ยกเลิกการเลือกตั้งล่วงหน้า"}
     assert first.answer["en"] == 'Not true: "it goes ahead": 7 May'
+    assert (first.region, first.status) == ("TH", "draft")
     second = by_id[f"ticket-{no.ticket_id}"]
     assert second.verdict == "true" and len(second.sources) == 2
-    assert "เลือกตั้ง" in (out / f"ticket-{yes.ticket_id}.yml").read_text("utf-8")  # not escaped
+    assert (second.region, second.status) == (None, "draft")
+    files = "".join(p.read_text("utf-8") for p in written)
+    assert "เลือกตั้ง" in files  # not escaped
+    for voters_words in ("ถูกยกเลิกแล้ว", "dibuka kepada semua", "Ink is poisonous"):
+        assert voters_words not in files
     # Exporting again rewrites the same files (a maintainer can re-run it safely).
     assert len(export_answers(database, out)) == 2
     assert check_directory(out)[1] == []
@@ -85,7 +96,8 @@ def test_the_ticket_commands_work_end_to_end(cli_env: dict[str, str], tmp_path: 
 
     answer = ["tickets", "answer", str(first.ticket_id), "--verdict", "false",
               "--explanation-en", "Polls close at 5pm.", "--explanation-th", "ปิดหีบ 17.00 น.",
-              "--source", "https://www.ect.go.th/", "--source", "https://example.org/hours"]
+              "--source", "https://www.ect.go.th/", "--source", "https://example.org/hours",
+              "--wording", "Polling stations shut at midday on election day", "--region", "TH"]
     refused = _run([*answer, "--as", "12345"], cli_env, tmp_path)
     assert refused.returncode == 1
     assert "12345 is not a fact-checker" in refused.stderr and "Traceback" not in refused.stderr
@@ -106,6 +118,12 @@ def test_the_ticket_commands_work_end_to_end(cli_env: dict[str, str], tmp_path: 
                cli_env, tmp_path)
     assert bad.returncode == 1 and "not an http(s) URL" in bad.stderr
 
+    bad_region = _run(["tickets", "word", str(third.ticket_id), "--wording", "x",
+                       "--region", "Thailand", "--as", str(CHECKER)], cli_env, tmp_path)
+    assert bad_region.returncode == 1 and "two-letter country code" in bad_region.stderr
+    worded = _run(["tickets", "word", str(third.ticket_id), "--wording", "Voting stops at 12:00",
+                   "--as", str(CHECKER)], cli_env, tmp_path)
+    assert worded.returncode == 0, worded.stderr
     dup = _run(["tickets", "dup", str(third.ticket_id), "--of", str(first.ticket_id),
                 "--as", str(CHECKER)], cli_env, tmp_path)
     assert dup.returncode == 0, dup.stderr
@@ -119,6 +137,9 @@ def test_the_ticket_commands_work_end_to_end(cli_env: dict[str, str], tmp_path: 
     assert detail["duplicates"] == [third.ticket_id]
     assert detail["notifications"] == {"pending": 3}
     assert [h["action"] for h in detail["history"]] == ["refused", "answer"]
+    assert (detail["wording"], detail["region"]) == (
+        "Polling stations shut at midday on election day", "TH"
+    )
     text = _run(["tickets", "show", str(first.ticket_id)], cli_env, tmp_path)
     assert "Verdict: false" in text.stdout and "source: https://www.ect.go.th/" in text.stdout
     missing = _run(["tickets", "show", "999"], cli_env, tmp_path)
@@ -136,8 +157,14 @@ def test_the_ticket_commands_work_end_to_end(cli_env: dict[str, str], tmp_path: 
     )
     assert exported.returncode == 0, exported.stderr + exported.stdout
     assert [p.name for p in out.iterdir()] == [f"ticket-{first.ticket_id}.yml"]
-    doc = yaml.safe_load((out / f"ticket-{first.ticket_id}.yml").read_text("utf-8"))
-    assert doc["entries"][0]["variants"] == {"en": ["Polling ends at 12pm"]}
+    exported_text = (out / f"ticket-{first.ticket_id}.yml").read_text("utf-8")
+    [doc] = yaml.safe_load(exported_text)["entries"]
+    # The checkers' wordings (of the ticket and of the one merged into it), never the voters'.
+    assert doc["text"] == {"en": "Polling stations shut at midday on election day"}
+    assert doc["variants"] == {"en": ["Voting stops at 12:00"]}
+    assert (doc["region"], doc["status"]) == ("TH", "draft")
+    for voters_words in ("Polls close at noon", "polls close at noon", "Polling ends at 12pm"):
+        assert voters_words not in exported_text
     validated = _run(["kb", "validate", "--knowledge", str(out)], cli_env, tmp_path)
     assert validated.returncode == 0, validated.stdout
     database.dispose()

@@ -19,6 +19,8 @@ CHECKER = 9001
 CURATED = Path(__file__).resolve().parent / "data" / "kb"
 RUMOUR = "Pengundi boleh mengundi melalui WhatsApp pada PRU kali ini"
 REWORDED = "Betul ke pengundi boleh mengundi melalui WhatsApp pd PRU kali ni?"
+#: The claim in the checker's words: what voters other than its sender see of it.
+WORDING = "Pengundi dibenarkan membuang undi menerusi aplikasi WhatsApp"
 
 
 def ask(repo: Repository, service, user: int, text: str, language: str):  # type: ignore[no-untyped-def]
@@ -68,6 +70,7 @@ def test_one_ticket_one_answer_every_asker_notified_once_in_their_language(
             "ms": "Tidak. Undi hanya dibuat dengan kertas undi di pusat mengundi anda.",
         },
         sources=["https://www.spr.gov.my/"],
+        wording=WORDING,
     )
     assert receipt.notifications == 4
 
@@ -76,8 +79,10 @@ def test_one_ticket_one_answer_every_asker_notified_once_in_their_language(
     assert stats.sent == 4
     assert sorted(sender.chats()) == [10, 20, 40, 50]  # each asker exactly once
     assert "Palsu" in sender.texts_for(10)[0] and "kertas undi" in sender.texts_for(10)[0]
-    # B's own words, and the claim that was checked, since they differ
-    assert REWORDED in sender.texts_for(20)[0] and RUMOUR in sender.texts_for(20)[0]
+    assert RUMOUR in sender.texts_for(10)[0]  # A sent it: A sees their own words
+    # B's own words, and the claim that was checked in the checker's words (never A's words)
+    assert REWORDED in sender.texts_for(20)[0] and WORDING in sender.texts_for(20)[0]
+    assert RUMOUR not in sender.texts_for(20)[0]
     thai = sender.texts_for(40)[0]
     assert "เท็จ" in thai and "Votes are cast only on paper" in thai and "ภาษาอังกฤษ" in thai
     assert "False" in sender.texts_for(50)[0] and "only on paper" in sender.texts_for(50)[0]
@@ -134,9 +139,14 @@ def test_answered_entries_are_claims_with_sources(database: Database, service) -
     service.answer(t.ticket_id, CHECKER, verdict="misleading",
                    explanation={"th": "ไม่จริง", "en": "Not so."},
                    sources=["https://www.ect.go.th/", "https://example.org/a"])
+    # Not worded by the checker: not served (its only text is the voter's).
+    assert answered_entries(database) == []
+    service.set_wording(t.ticket_id, CHECKER, wording="People over 70 can vote by telephone")
     [entry] = answered_entries(database)
     assert entry.id == f"ticket-{t.ticket_id}" and entry.kind == "claim"
     assert entry.verdict == "misleading"
-    assert dict(entry.text) == {"en": "Voters over 70 may vote by phone"}
+    assert dict(entry.text) == {"en": "People over 70 can vote by telephone"}
+    # The voter's words lead the matcher to it; no card shows variants.
+    assert dict(entry.variants) == {"en": ("Voters over 70 may vote by phone",)}
     assert [s.url for s in entry.sources] == ["https://www.ect.go.th/", "https://example.org/a"]
     assert entry.is_published and set(entry.answer) == {"th", "en"}

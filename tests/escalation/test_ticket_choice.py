@@ -33,6 +33,8 @@ CLAIM = "The army will count the ballots in Pattani this year"
 SIMILAR = "soldiers will count ballots in Pattani"  # plausibly CLAIM, not surely
 LIKEWISE = "the army counts ballots in Pattani"  # plausibly CLAIM and SIMILAR, surely neither
 OTHER = "Ballot boxes in Yala will be opened before polls close"
+#: CLAIM in a checker's words: the only form in which voters other than its sender see it.
+WORDED = "Soldiers, not polling staff, are to count the Pattani votes"
 ANSWER = dict(verdict="false", explanation={"en": "No: polling staff count them in public."},
               sources=["https://example.org/count"])
 
@@ -117,6 +119,12 @@ def ask(service: TicketService, user: int, text: str, language: str = "en", **kw
     return service.escalate_or_join(user, user * 10, text, language, qid, **kwargs)
 
 
+def worded(service: TicketService, receipt, wording: str = WORDED):  # type: ignore[no-untyped-def]
+    """A checker words the ticket: from then on it may be offered to other voters."""
+    service.set_wording(receipt.ticket_id, CHECKER, wording=wording)
+    return receipt
+
+
 def status(database: Database, ticket_id: int) -> tuple[str, int, int | None]:
     with database.session() as session:
         ticket = session.get(Ticket, ticket_id)
@@ -142,13 +150,16 @@ def test_an_unsure_match_opens_a_held_ticket_and_offers_the_open_one(
 ) -> None:
     first = ask(tickets, 1, CLAIM)
     assert (first.via, first.offers) == ("new", ())
+    # Not worded by a checker yet: never offered (its only text is voter 1's).
+    assert tickets.open_offers([first.ticket_id]) == ()
+    worded(tickets, first)
     events: list[tuple[int, str]] = []
     tickets.listeners.append(lambda ticket_id, event: events.append((ticket_id, event)))
 
     second = ask(tickets, 2, SIMILAR, "th", ask_similar=True)
     assert second.via == "new" and second.ticket_id != first.ticket_id
-    assert [(o.ticket_id, o.claim_text, o.language) for o in second.offers] == [
-        (first.ticket_id, CLAIM, "en")
+    assert [(o.ticket_id, o.wording, o.language) for o in second.offers] == [
+        (first.ticket_id, WORDED, "en")
     ]
     # Stored at once (nothing lost), but out of the checkers' queue while the voter is asked.
     assert status(database, second.ticket_id) == ("open", 1, None)
@@ -172,7 +183,7 @@ def test_an_unsure_match_opens_a_held_ticket_and_offers_the_open_one(
 def test_yes_moves_the_voter_to_the_chosen_ticket_and_merges_theirs(
     tickets: TicketService, database: Database, recording_sender, run_drain
 ) -> None:
-    first = ask(tickets, 1, CLAIM, "en")
+    first = worded(tickets, ask(tickets, 1, CLAIM, "en"))
     second = ask(tickets, 2, SIMILAR, "th", ask_similar=True)
     events: list[tuple[int, str]] = []
     tickets.listeners.append(lambda ticket_id, event: events.append((ticket_id, event)))
@@ -187,7 +198,7 @@ def test_yes_moves_the_voter_to_the_chosen_ticket_and_merges_theirs(
     with database.session() as session:
         audit = session.scalars(select(AuditLog)).all()
         assert [(a.actor_id, a.action, a.ticket_id) for a in audit] == [
-            (-1, "duplicate", second.ticket_id)
+            (CHECKER, "word", first.ticket_id), (-1, "duplicate", second.ticket_id)
         ]
     # The voter's wording now leads to the ticket (a variant of it in the open-ticket index).
     [entry] = [e for e in open_ticket_entries(database) if e.id == f"ticket-{first.ticket_id}"]
@@ -198,8 +209,9 @@ def test_yes_moves_the_voter_to_the_chosen_ticket_and_merges_theirs(
     run_drain(OutboxDispatcher(database, sender, limits=FAST))
     assert sorted(sender.chats()) == [10, 20]
     thai = sender.texts_for(20)[0]
-    # In the voter's language, quoting what they asked and the claim that was checked.
-    assert "เท็จ" in thai and SIMILAR in thai and CLAIM in thai
+    # In the voter's language, quoting what they asked and the claim that was checked, in the
+    # checker's words: never voter 1's.
+    assert "เท็จ" in thai and SIMILAR in thai and WORDED in thai and CLAIM not in thai
     # ... and the answered knowledge knows their wording too.
     [answered] = answered_entries(database)
     assert SIMILAR in [v for vs in answered.variants.values() for v in vs]
@@ -210,7 +222,7 @@ def test_no_sends_the_held_ticket_to_the_queue_and_the_checkers_group(
 ) -> None:
     desk = CheckersDesk(tickets)
     announcer = TicketAnnouncer(tickets, desk)
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     assert announcer.poll() == []  # tickets open at start are not announced again
     second = ask(tickets, 2, SIMILAR, "en", ask_similar=True)
     assert announcer.poll() == []  # held: checkers do not see it yet
@@ -229,7 +241,7 @@ def test_no_sends_the_held_ticket_to_the_queue_and_the_checkers_group(
 def test_a_voter_who_never_answers_reaches_the_queue_when_the_hold_ends(
     database: Database, tickets: TicketService
 ) -> None:
-    ask(tickets, 1, CLAIM)
+    worded(tickets, ask(tickets, 1, CLAIM))
     impatient = TicketService(database, ticket_index=tickets.index, hold_seconds=0.0)
     held = ask(impatient, 2, SIMILAR, "en", ask_similar=True)
     assert held.offers  # asked, and held until "now": already in the queue
@@ -239,7 +251,7 @@ def test_a_voter_who_never_answers_reaches_the_queue_when_the_hold_ends(
 def test_the_chosen_ticket_was_answered_meanwhile_the_voter_gets_its_answer(
     tickets: TicketService, database: Database, recording_sender, run_drain
 ) -> None:
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     second = ask(tickets, 2, SIMILAR, "ms", ask_similar=True)
     tickets.answer(first.ticket_id, CHECKER, **ANSWER)
     run_drain(OutboxDispatcher(database, recording_sender(), limits=FAST))  # voter 1's
@@ -255,7 +267,7 @@ def test_the_chosen_ticket_was_answered_meanwhile_the_voter_gets_its_answer(
 def test_the_chosen_ticket_was_rejected_meanwhile_the_question_stays_its_own(
     tickets: TicketService, database: Database
 ) -> None:
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     second = ask(tickets, 2, SIMILAR, "en", ask_similar=True)
     tickets.reject(first.ticket_id, CHECKER, reason="not checkable")
 
@@ -282,7 +294,7 @@ def test_the_chosen_ticket_was_merged_meanwhile_the_voter_joins_what_it_became(
 def test_own_question_dealt_with_meanwhile_or_not_theirs_changes_nothing(
     tickets: TicketService, database: Database
 ) -> None:
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     second = ask(tickets, 2, SIMILAR, "en", ask_similar=True)
     ask(tickets, 4, OTHER)
     # Someone else's buttons (data this bot never sent them) move nobody.
@@ -307,7 +319,7 @@ def test_own_question_dealt_with_meanwhile_or_not_theirs_changes_nothing(
 def test_a_second_tap_and_a_checkers_merge_first_count_the_voter_once(
     tickets: TicketService, database: Database
 ) -> None:
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     second = ask(tickets, 2, SIMILAR, "en", ask_similar=True)
     assert tickets.choose_ticket(2, second.ticket_id, first.ticket_id).outcome == "joined"
     again = tickets.choose_ticket(2, second.ticket_id, first.ticket_id)
@@ -324,7 +336,7 @@ def test_a_second_tap_and_a_checkers_merge_first_count_the_voter_once(
 def test_another_voter_waiting_on_the_held_ticket_keeps_it_open(
     tickets: TicketService, database: Database
 ) -> None:
-    first = ask(tickets, 1, CLAIM)
+    first = worded(tickets, ask(tickets, 1, CLAIM))
     second = ask(tickets, 2, SIMILAR, "en", ask_similar=True)
     copy = ask(tickets, 3, SIMILAR.upper() + "!", "en")  # the same text: joins the held ticket
     assert (copy.ticket_id, copy.via) == (second.ticket_id, "key")
@@ -354,6 +366,7 @@ def test_the_real_matcher_on_a_translated_claim_joins_or_asks_never_silently_spl
     the calibration decides (sure: join; plausible: ask), the second voter ends up on the Thai
     ticket after saying yes, and checkers see one ticket."""
     thai = ask(service, 1, "ทหารจะเป็นคนนับคะแนนเลือกตั้งแทนกรรมการประจำหน่วยในปีนี้", "th")
+    worded(service, thai, "ทหารนับคะแนนแทนกรรมการประจำหน่วยเลือกตั้ง")
     english = ask(service, 2, translation, language, ask_similar=True)
     if english.offers:
         assert english.offers[0].ticket_id == thai.ticket_id

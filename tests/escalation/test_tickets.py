@@ -186,7 +186,7 @@ def test_duplicate_of_an_answered_ticket_sends_its_answer_to_the_moved_voters(
     assert "Tidak benar." in sender.texts_for(20)[0]
 
 
-def test_forget_keeps_the_claim_and_nothing_that_identifies_the_voter(
+def test_forget_keeps_the_checkers_wording_and_nothing_of_the_voter(
     database: Database, service: TicketService
 ) -> None:
     repo = Repository(database)
@@ -195,13 +195,19 @@ def test_forget_keeps_the_claim_and_nothing_that_identifies_the_voter(
     receipt = service.escalate_or_join(5, 50, "Voting is compulsory now", "en", qid)
     service.escalate_or_join(6, 60, "Voting is compulsory now", "en")
     service.answer(receipt.ticket_id, CHECKER, verdict="false", explanation={"en": "No."},
-                   sources=["https://example.org/"])
-    assert repo.forget_voter(5) == 4  # question, subscription, queued notification, voter
+                   sources=["https://example.org/"], wording="Everyone must vote by law")
+    # question, subscription, queued notification, the ticket's copy of their words, voter
+    assert repo.forget_voter(5) == 5
     detail = service.show(receipt.ticket_id)
-    assert detail.ticket.claim_text == "Voting is compulsory now"
+    # Voter 6's own words were never kept (no question), so only the checker's wording is left.
+    assert (detail.ticket.claim_text, detail.ticket.claim_wording) == (
+        "", "Everyone must vote by law"
+    )
     assert dict(detail.languages) == {"en": 1}
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
+        [left] = session.scalars(select(OutboxMessage)).all()
+        assert "Everyone must vote by law" in left.payload["text"]
+        assert "compulsory" not in left.payload["text"]
         for row in session.scalars(select(AuditLog)).all():
             assert "50" not in str(row.details) and row.actor_id in (CHECKER,)
 

@@ -31,7 +31,8 @@ def test_escalations_route_through_tickets_and_answers_become_served_knowledge(
     assert first.via == "new"
 
     escalation.tickets.answer(first.ticket_id, CHECKER, verdict="false",
-                              explanation={"en": "No."}, sources=["https://example.org/"])
+                              explanation={"en": "No."}, sources=["https://example.org/"],
+                              wording="Voters may vote via WhatsApp in this election")
     kb = served[-1]
     entry = kb.get(f"ticket-{first.ticket_id}")
     assert entry is not None and entry.verdict == "false"

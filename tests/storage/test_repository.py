@@ -44,7 +44,7 @@ def test_same_claim_joins_the_open_ticket_and_counts_askers_once(database: Datab
     assert sorted(langs) == ["en", "ms"]
 
 
-def test_forget_deletes_the_voter_but_keeps_the_claim(database: Database) -> None:
+def test_forget_deletes_the_voter_and_their_words_in_tickets(database: Database) -> None:
     repo = Repository(database)
     qid = repo.record_question(
         user_id=5,
@@ -58,11 +58,15 @@ def test_forget_deletes_the_voter_but_keeps_the_claim(database: Database) -> Non
     )
     repo.record_feedback(user_id=5, entry_id="x", helpful=False, question_id=qid)
     receipt = repo.escalate(user_id=5, chat_id=5, text="a rumour", language="en", question_id=qid)
-    assert repo.forget_voter(5) == 4  # question, feedback, subscription, voter
+    # question, feedback, subscription, the ticket's copy of their words, voter
+    assert repo.forget_voter(5) == 5
     assert repo.get_voter(5) is None
     with database.session() as session:
         ticket = session.get(Ticket, receipt.ticket_id)
-        assert ticket is not None and ticket.claim_text == "a rumour"
+        # Nobody else asked and no checker worded it: nothing is left to check, so it is closed.
+        assert ticket is not None and (ticket.claim_text, ticket.opened_by) == ("", None)
+        assert "rumour" not in ticket.claim_key and ticket.status == "rejected"
+        assert ticket.resolution is not None and ticket.resolution.startswith("withdrawn")
         assert session.scalar(select(func.count()).select_from(TicketSubscriber)) == 0
         assert session.scalar(select(func.count()).select_from(Question)) == 0
     assert repo.forget_voter(5) == 0

@@ -17,6 +17,7 @@ from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
 from bot.core.handlers import media as media_turn
 from bot.core.messages import Reply
+from bot.core.ports import EscalationVia
 from bot.monitoring import metrics
 
 log = logging.getLogger(__name__)
@@ -29,29 +30,29 @@ async def escalate(
     """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
     link already sent to a ticket, see bot.core.handlers.media)."""
     incoming = ctx.incoming
-    extra = {"key": key} if key is not None else {}
+    language = ctx.lang
     result = await ctx.db(
-        "escalate",
-        user_id=incoming.user_id,
-        chat_id=incoming.chat_id,
-        text=text,
-        language=ctx.lang,
-        question_id=question_id,
-        ask_similar=True,  # a voter is here to say whether it is a claim being checked
-        **extra,
+        lambda store: store.escalate(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            text=text,
+            language=language,
+            question_id=question_id,
+            ask_similar=True,  # a voter is here to say whether it is a claim being checked
+            key=key,
+        )
     )
-    if result.ok:
-        receipt = result.value
-        await media_turn.attach(ctx, getattr(receipt, "ticket_id", None), question_id)
-        offers = getattr(receipt, "offers", ())
-        if offers:
+    receipt = result.value
+    if receipt is not None:
+        await media_turn.attach(ctx, receipt.ticket_id, question_id)
+        if receipt.offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says
             _retry_spool(ctx)
-            return [ticket_offer_reply(offers, ctx.lang, receipt.ticket_id, intro=intro)]
-        if getattr(receipt, "via", None) == "answered":  # the outbox sends the answer now
+            return [ticket_offer_reply(receipt.offers, ctx.lang, receipt.ticket_id, intro=intro)]
+        if receipt.via == EscalationVia.ANSWERED:  # the outbox sends the answer now
             message = ctx.t("escalated_answered")
             metrics.record_escalation("answered")
-        elif getattr(receipt, "joined_existing", False) and getattr(receipt, "askers", 0) > 1:
+        elif receipt.joined_existing and receipt.askers > 1:
             message = ctx.t("escalated_joined", askers=receipt.askers)
             metrics.record_escalation("joined")
         else:

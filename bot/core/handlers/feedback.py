@@ -27,12 +27,12 @@ async def _record(
     entry = ctx.entry_by_hash(digest)
     question = await ctx.recall(token)
     if entry is not None:
+        user_id, entry_id = ctx.incoming.user_id, entry.id
+        question_id = question.question_id if question else None
         await ctx.db(
-            "record_feedback",
-            user_id=ctx.incoming.user_id,
-            entry_id=entry.id,
-            helpful=helpful,
-            question_id=question.question_id if question else None,
+            lambda store: store.record_feedback(
+                user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
+            )
         )
     return question
 

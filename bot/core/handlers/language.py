@@ -52,7 +52,7 @@ async def choose(ctx: TurnContext, lang: str) -> list[Reply]:
     known = memory.voter(incoming.user_id) or VoterLanguage()
     memory.set_voter(incoming.user_id, VoterLanguage(chosen=lang, last=known.last))
     await ctx.db(
-        "set_chosen_language", user_id=incoming.user_id, chat_id=incoming.chat_id, language=lang
+        lambda store: store.set_chosen_language(incoming.user_id, incoming.chat_id, lang)
     )
     ctx.lang = lang
     return [Reply(t(lang, "language_set"))]

@@ -23,6 +23,7 @@ from bot.core.handlers.clarify import offer
 from bot.core.handlers.escalation import escalate
 from bot.core.inputs import MATCH_CHARS, Prepared
 from bot.core.messages import Reply
+from bot.core.ports import QuestionDecision
 from bot.monitoring import metrics
 from knowledge.matcher import MatchResult
 from nlu.intents import IntentResult
@@ -36,7 +37,9 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         # The same image or page as a ticket's: that ticket (or its answer) at once.
         key = await media_turn.known_ticket_key(ctx) if private else None
         if key is not None:
-            question_id = await _record(ctx, prepared, None, None, "escalate", None)
+            question_id = await _record(
+                ctx, prepared, None, None, QuestionDecision.ESCALATE, None
+            )
             question = ctx.chat.remember(prepared.store_text, match_language, question_id)
             question.escalated = True
             return await escalate(ctx, prepared.store_text, question_id, key=key)
@@ -78,7 +81,9 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
     if action == "answer" and match is not None:
         entry = ctx.entry(match.entry_id)
         if entry is not None:
-            question_id = await _record(ctx, prepared, intent, match, "answer", entry.id)
+            question_id = await _record(
+                ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id
+            )
             question = ctx.chat.remember(prepared.store_text, match_language, question_id)
             question.shown.append(entry.id)
             question.answered = entry.id
@@ -88,7 +93,9 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
     if action == "clarify" and match is not None:
         entries = [e for e in (ctx.entry(c.entry_id) for c in match.candidates) if e is not None]
         if entries:
-            question_id = await _record(ctx, prepared, intent, match, "clarify", None)
+            question_id = await _record(
+                ctx, prepared, intent, match, QuestionDecision.CLARIFY, None
+            )
             question = ctx.chat.remember(prepared.store_text, match_language, question_id)
             question.shown.extend(e.id for e in entries)
             return notes + [offer(ctx, entries, question.token)]
@@ -97,7 +104,9 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
     if action == "escalate":
         if not private:
             return notes + [Reply(ctx.t("group_unknown"))]
-        question_id = await _record(ctx, prepared, intent, match, "escalate", None)
+        question_id = await _record(
+            ctx, prepared, intent, match, QuestionDecision.ESCALATE, None
+        )
         question = ctx.chat.remember(prepared.store_text, match_language, question_id)
         question.escalated = True
         intro = ctx.t("human_intro") if wants_human else None
@@ -152,20 +161,22 @@ async def _record(
     prepared: Prepared,
     intent: IntentResult | None,
     match: MatchResult | None,
-    decision: str,
+    decision: QuestionDecision,
     entry_id: str | None,
 ) -> int | None:
     # Counted here, where every decided question passes, whether or not the database stores it.
     metrics.record_question(ctx.lang, decision)
+    incoming, language = ctx.incoming, ctx.lang
     result = await ctx.db(
-        "record_question",
-        user_id=ctx.incoming.user_id,
-        chat_id=ctx.incoming.chat_id,
-        text=prepared.store_text,
-        language=ctx.lang,
-        intent=intent.intent if intent else None,
-        decision=decision,
-        entry_id=entry_id,
-        score=match.score if match else None,
+        lambda store: store.record_question(
+            user_id=incoming.user_id,
+            chat_id=incoming.chat_id,
+            text=prepared.store_text,
+            language=language,
+            intent=intent.intent if intent else None,
+            decision=decision,
+            entry_id=entry_id,
+            score=match.score if match else None,
+        )
     )
-    return result.value if result.ok else None
+    return result.value

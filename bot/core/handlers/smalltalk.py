@@ -30,10 +30,9 @@ async def _record_typed_feedback(ctx: TurnContext, *, helpful: bool) -> None:
     latest = ctx.chat.latest()
     if latest is None or latest.answered is None:
         return
+    user_id, entry_id, question_id = ctx.incoming.user_id, latest.answered, latest.question_id
     await ctx.db(
-        "record_feedback",
-        user_id=ctx.incoming.user_id,
-        entry_id=latest.answered,
-        helpful=helpful,
-        question_id=latest.question_id,
+        lambda store: store.record_feedback(
+            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
+        )
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from bot.core.context import TurnContext
 from bot.core.messages import Reply
+from bot.core.ports import ChoiceOutcome
 from bot.monitoring import metrics
 
 
@@ -37,28 +38,27 @@ async def on_other(ctx: TurnContext, own: str | None) -> list[Reply]:
 
 
 async def _choose(ctx: TurnContext, own: int, ticket: int | None) -> list[Reply]:
+    user_id = ctx.incoming.user_id
     result = await ctx.db(
-        "choose_ticket",
-        user_id=ctx.incoming.user_id,
-        own_ticket_id=own,
-        target_ticket_id=ticket,
+        lambda store: store.choose_ticket(
+            user_id=user_id, own_ticket_id=own, target_ticket_id=ticket
+        )
     )
-    if not result.ok:
+    receipt = result.value
+    if receipt is None:
         # The question is stored as its own ticket already; only the choice is lost, and the
         # ticket reaches the checkers' queue when its hold ends. Say exactly that.
         return [Reply(ctx.t("ticket_choice_failed"))]
-    receipt = result.value
-    outcome = getattr(receipt, "outcome", "unknown")
+    outcome = receipt.outcome
     metrics.record_ticket_choice(outcome)
-    if outcome in ("joined", "already"):
-        askers = getattr(receipt, "askers", 0)
-        if askers > 1:
-            return [Reply(ctx.t("escalated_joined", askers=askers))]
+    if outcome in (ChoiceOutcome.JOINED, ChoiceOutcome.ALREADY):
+        if receipt.askers > 1:
+            return [Reply(ctx.t("escalated_joined", askers=receipt.askers))]
         return [Reply(ctx.t("escalated_new"))]
     key = {
-        "answered": "escalated_answered",
-        "kept": "ticket_kept",
-        "target_closed": "ticket_target_closed",
-        "closed": "ticket_choice_closed",
+        ChoiceOutcome.ANSWERED: "escalated_answered",
+        ChoiceOutcome.KEPT: "ticket_kept",
+        ChoiceOutcome.TARGET_CLOSED: "ticket_target_closed",
+        ChoiceOutcome.CLOSED: "ticket_choice_closed",
     }.get(outcome, "button_expired")
     return [Reply(ctx.t(key))]

@@ -20,6 +20,8 @@ def run() -> None:
             context.run_migrations()
         return
     url = config.attributes.get("connection_url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("no database URL to migrate (connection_url or sqlalchemy.url)")
     engine = create_engine(url)
     with engine.begin() as conn:
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
