@@ -1,14 +1,13 @@
 """media: images and links voters sent that went to fact-checkers
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-04 17:30:00
 
 One row per image or link a voter sent that was escalated (issue #19): the voter it belongs to
 (deleted with them, and after the retention period), the ticket it went to, its perceptual hash
 or canonical URL (so the same image or page joins that ticket again) and what was read from it.
-Numbered 0005 so that it does not take the number of another branch's 0004; on merge it is
-chained after whichever migration is last.
+Chained after 0004 (claim wording), which reached main first.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0003"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
