@@ -620,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## ablation (held-out, pooled; worst base in brackets)\n")
         print(f"{'mode':<20}{'answered':>10}{'found':>8}{'worst found':>20}{'WRONG':>7}"
               f"{'escalated':>10}{'unkWRONG':>9}")
-        for mode, r, wf, wk, wu in summary:
+        for mode, r, wf, _worst_known, _worst_unknown in summary:
             print(f"{mode:<20}{r['answered']:>10.1%}{r['found']:>8.1%}"
                   f"{f'{wf[1]:.1%} ({wf[0]})':>20}{r['wrong']:>7.1%}{r['escalated']:>10.1%}"
                   f"{r['unknown_wrong']:>9.1%}")

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
         5.0, description="how often to look for edited knowledge"
     )
     cache_dir: Path = Field(REPO_ROOT / "var" / "cache", description="embedding cache")
+    glossary_file: Path | None = Field(
+        None, description="election glossary the matcher reads (default: knowledge/glossary.yml)"
+    )
     spool_path: Path = Field(
         REPO_ROOT / "var" / "spool.jsonl",
         description="where escalations wait while the database is down (keep it on a volume)",

@@ -84,12 +84,14 @@ class ServedKnowledge:
         return pair
 
 
-def default_matcher_factory(cache_dir: Path | None) -> MatcherFactory:
+def default_matcher_factory(
+    cache_dir: Path | None, glossary_file: Path | None = None
+) -> MatcherFactory:
     def factory(knowledge: KnowledgeBase, previous: Matcher | None) -> Matcher:
         entries = knowledge.published()
         if previous is not None:
             return previous.updated(entries)  # reuses embeddings of unchanged entries
-        return build_matcher(entries, cache_dir=cache_dir)
+        return build_matcher(entries, cache_dir=cache_dir, glossary_file=glossary_file)
 
     return factory
 
@@ -189,7 +191,9 @@ def build_services(
     Raises only for what a person must fix before the bot can serve anyone: knowledge that does
     not load at start-up (KnowledgeInvalid).
     """
-    factory = matcher_factory or default_matcher_factory(settings.cache_dir)
+    factory = matcher_factory or default_matcher_factory(
+        settings.cache_dir, settings.glossary_file
+    )
     served = ServedKnowledge(factory)
     database: Database | None = None
     repository: Repository | None = None

@@ -217,7 +217,9 @@ class CachedEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [text_key(self.embedder.name, "query\x00" + t) for t in texts]
         found = self.cache.get_many(keys, self.dim)
-        new = {k: self.embedder.query(t) for k, t in zip(keys, texts, strict=True) if k not in found}
+        new = {
+            k: self.embedder.query(t) for k, t in zip(keys, texts, strict=True) if k not in found
+        }
         if new:  # not counted in `embedded`: those are the knowledge's texts
             self.cache.put_many(new)
             found.update(new)

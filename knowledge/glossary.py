@@ -5,9 +5,10 @@ fact-check about "เลือกตั้งล่วงหน้า" share not
 match. Reading every term of a concept as that concept, in entries and in messages alike, gives
 the word channel a shared token ("≡advance-voting") across the three languages.
 
-The glossary is data that maintainers extend (README, "The knowledge base"); `GLOSSARY_FILE`
-points at another copy. A broken file is an error that names the file, never a silent empty
-glossary: a matcher quietly without it would lose cross-lingual matches nobody would notice.
+The glossary is data that maintainers extend (README, "The knowledge base"); the bot's
+`GLOSSARY_FILE` setting points at another copy. A broken file is an error that names the file,
+never a silent empty glossary: a matcher quietly without it would lose cross-lingual matches
+nobody would notice.
 """
 
 from __future__ import annotations
@@ -110,6 +111,5 @@ EMPTY = Glossary(None, {}, (), 0)
 
 @lru_cache(maxsize=4)
 def load_glossary(path: str | None = None) -> Glossary:
-    """The glossary at `path`, else `GLOSSARY_FILE`, else the bundled one (cached per path)."""
-    chosen = path or os.environ.get("GLOSSARY_FILE") or str(DEFAULT_PATH)
-    return Glossary.load(chosen)
+    """The glossary at `path`, else the bundled one (cached per path)."""
+    return Glossary.load(path or DEFAULT_PATH)

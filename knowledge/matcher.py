@@ -83,7 +83,12 @@ PROBES = Path(__file__).with_name("probes") / "probes.tsv"
 E5_MAX_CHARS = 300
 #: An answer is indexed by its opening, where fact-checks state what they found.
 ANSWER_PASSAGE_CHARS = 300
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|[\n\r]+|\s*[!?]{2,}\s*|\s+[-–—•|]+\s+|[\U0001F300-\U0001FAFF\u2600-\u27BF]+")
+# Where a long message splits into claims: sentence ends, line breaks, "!!", dashes and bullets,
+# and runs of emoji.
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?。！？])\s+|[\n\r]+|\s*[!?]{2,}\s*|\s+[-–—•|]+\s+"
+    r"|[\U0001F300-\U0001FAFF\u2600-\u27BF]+"
+)
 
 
 @dataclass(frozen=True)
@@ -337,7 +342,9 @@ class Matcher:
                 self._vectors_by_key[(tag, d.key)] = reuse[(tag, d.key)]
         rows = [self._vectors_by_key[(tag, d.key)] for d in docs]
         rows = [r for r in rows if len(r)]
-        return np.vstack(rows).astype(np.float32) if rows else np.zeros((0, embedder.dim), np.float32)
+        if not rows:
+            return np.zeros((0, embedder.dim), np.float32)
+        return np.vstack(rows).astype(np.float32)
 
     # -- building ------------------------------------------------------------------------------
     @property
@@ -740,6 +747,8 @@ def build_matcher(
     entries: Sequence[Entry] | Iterable[Entry],
     cache_dir: str | os.PathLike[str] | None = None,
     mode: str = DEFAULT_MODE,
+    glossary_file: str | os.PathLike[str] | None = None,
 ) -> Matcher:
-    """The matcher the bot and the CLI use."""
-    return Matcher(entries, cache_dir=cache_dir, mode=mode)
+    """The matcher the bot and the CLI use (the bundled glossary unless one is named)."""
+    glossary = load_glossary(str(glossary_file)) if glossary_file else None
+    return Matcher(entries, cache_dir=cache_dir, mode=mode, glossary=glossary)

@@ -56,8 +56,11 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(exc.errors)} error(s) in {directory}; not matching.", file=sys.stderr)
         return 1
-    cache_dir = args.cache_dir or get_settings().cache_dir
-    matcher = build_matcher(knowledge.published(), cache_dir=cache_dir)
+    settings = get_settings()
+    cache_dir = args.cache_dir or settings.cache_dir
+    matcher = build_matcher(
+        knowledge.published(), cache_dir=cache_dir, glossary_file=settings.glossary_file
+    )
 
     def answer(text: str) -> dict[str, Any]:
         result = matcher.match(text)
