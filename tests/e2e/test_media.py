@@ -16,8 +16,8 @@ pytestmark = pytest.mark.e2e
 
 # Unlike anything in tests/e2e/kb and unlike the other e2e tests' claims.
 CLAIM = (
-    "The Election Commission will close every polling station in Chiang Mai at noon "
-    "because of the smog, so vote early"
+    "A video shows soldiers burning a pile of ballot papers behind a temple in Chiang Mai "
+    "late last night"
 )
 
 
