@@ -87,6 +87,20 @@ class Settings(BaseSettings):
         "asked whether it is a claim already being checked",
     )
 
+    media_dir: Path = Field(
+        REPO_ROOT / "var" / "media",
+        description="where images sent to fact-checkers are kept (/forget and retention delete)",
+    )
+    read_images: bool = Field(True, description="read the text in photos (needs Tesseract)")
+    ocr_timeout_seconds: float = Field(12.0, gt=0, description="give up reading one image after")
+    read_links: bool = Field(True, description="read the title and text of links voters send")
+    link_timeout_seconds: float = Field(5.0, gt=0, description="give up reading a link after")
+    link_allow_private: bool = Field(
+        False,
+        description="tests only: let links reach private and loopback addresses (never in "
+        "production: it lets anyone make the bot read its own network)",
+    )
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:

@@ -35,6 +35,7 @@ from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
 from bot.escalation.wiring import AnsweredKnowledge, Escalation, build_escalation
+from bot.media.reader import build_reader
 from bot.storage import Database, Repository
 from bot.storage.guard import DatabaseGuard
 from knowledge.loader import KnowledgeBase
@@ -275,6 +276,8 @@ def build_services(
         limiter=limiter,
         retention_days=settings.question_retention_days,
         guard=DatabaseGuard(settings.database_timeout_seconds),
+        media=build_reader(settings),
+        read_links=settings.read_links,
     )
     conversation = Conversation(deps)
     return Services(

@@ -59,6 +59,9 @@ class CoreDeps:
     #: Every repository call of a turn goes through it: a hung database costs a voter at most
     #: its timeout, never the reply (bot/storage/guard.py).
     guard: DatabaseGuard = field(default_factory=DatabaseGuard)
+    #: Reads images and links (bot.media.reader.MediaReader); None = text only.
+    media: Any | None = None
+    read_links: bool = True
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from bot.core import policy
 from bot.core.context import CoreDeps, TurnContext
 from bot.core.handlers import router
 from bot.core.inputs import Prepared, prepare, scrub
+from bot.core.media_input import read_media, text_with_media
 from bot.core.messages import Incoming, Reply
 from bot.core.split import TELEGRAM_LIMIT, split_reply
 from bot.core.state import VoterLanguage
@@ -71,15 +72,23 @@ class Conversation:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         if not incoming.is_private and not incoming.addressed:
             return []
+        limiter = self.deps.limiter
+        if limiter is None or limiter.would_allow(incoming.user_id):  # no OCR for a flood
+            incoming = await read_media(
+                incoming, self.deps.media, read_links=self.deps.read_links
+            )
         text = self._text_to_check(incoming)
         is_text = incoming.callback_data is None and incoming.command is None
         prepared = prepare(text if is_text else "")
         text_guess = _guess(prepared) if is_text else None
         # The language the voter reads is the one they wrote in, not the one of a message they
-        # replied to ("@bot is this true?" under a Malay rumour is still an English speaker).
+        # replied to ("@bot is this true?" under a Malay rumour is still an English speaker);
+        # a screenshot sent without a word is read in the language of its text.
         guess = text_guess
         if is_text and text != incoming.text:
-            guess = _guess(prepare(incoming.text)) if incoming.text else None
+            own = prepare(incoming.text) if incoming.text else None
+            if incoming.media is None or (own is not None and own.letters > 0):
+                guess = _guess(own) if own is not None else None
 
         voter = await self._voter(incoming.user_id)
         lang = choose_reply_language(
@@ -119,6 +128,8 @@ class Conversation:
         text = incoming.text or ""
         if not incoming.is_private:
             text = _EDGE_MENTIONS.sub(" ", text).strip()
+        if incoming.media is not None:  # the caption, then the image's or the page's text
+            return text_with_media(text, incoming.media)
         quoted = (incoming.quoted_text or "").strip()
         if quoted and len(prepare(text).cleaned) < min(len(prepare(quoted).cleaned), 80):
             return quoted

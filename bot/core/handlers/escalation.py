@@ -14,6 +14,7 @@ import logging
 
 from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
+from bot.core.handlers import media as media_turn
 from bot.core.messages import Reply
 from bot.core.ports import EscalationVia
 from bot.monitoring import metrics
@@ -22,8 +23,11 @@ log = logging.getLogger(__name__)
 
 
 async def escalate(
-    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None
+    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None,
+    key: str | None = None,
 ) -> list[Reply]:
+    """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
+    link already sent to a ticket, see bot.core.handlers.media)."""
     incoming = ctx.incoming
     language = ctx.lang
     result = await ctx.db(
@@ -34,10 +38,12 @@ async def escalate(
             language=language,
             question_id=question_id,
             ask_similar=True,  # a voter is here to say whether it is a claim being checked
+            key=key,
         )
     )
     receipt = result.value
     if receipt is not None:
+        await media_turn.attach(ctx, receipt.ticket_id, question_id)
         if receipt.offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says
             _retry_spool(ctx)
