@@ -80,6 +80,5 @@ def run(args: argparse.Namespace) -> int:
     from bot.media.match_lines import MediaLines
     from bot.media.reader import build_reader
 
-    settings = get_settings()
     media = MediaLines(build_reader(settings), read_links=settings.read_links)
     return serve(media.wrap(answer), media.lines())
