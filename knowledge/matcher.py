@@ -80,6 +80,8 @@ MAX_QUERY_CHARS = 2000
 PARTS_FROM_CHARS = 90
 MAX_PARTS = 6
 PROBES = Path(__file__).with_name("probes") / "probes.tsv"
+#: Character trigrams of an average word (the smoothing of the trigram coverage of short texts).
+GRAMS_PER_WORD = 4
 #: e5 reads at most this much of a message (its cost grows with the length).
 E5_MAX_CHARS = 300
 #: An answer is indexed by its opening, where fact-checks state what they found.
@@ -510,15 +512,18 @@ class Matcher:
             )
             ecov = 0.0
             ge = 0.0
+            # How much of the entry's text the message covers. A text of one common word
+            # ("Where do I have to vote?" is "vote") is covered by every election message, so
+            # each text counts as if it had one average word more than it has.
             for a, c in zip(doc.analyses, doc.concepts, strict=True):
                 toks = set(a.tokens) | c
                 if toks:
                     w_all = sum(self._words.term_idf(t) for t in toks)
                     w_hit = sum(self._words.term_idf(t) for t in toks if t in q_tokens)
-                    ecov = max(ecov, w_hit / w_all if w_all else 0.0)
+                    ecov = max(ecov, w_hit / (w_all + self._words.mean_idf))
                 grams = set(a.grams)
                 if grams:
-                    ge = max(ge, len(grams & q_grams) / len(grams))
+                    ge = max(ge, len(grams & q_grams) / (len(grams) + GRAMS_PER_WORD))
             nm = self._near_miss(query, doc)
             xling = float(lang in LANGUAGES and lang not in doc.languages)
             values.update(
