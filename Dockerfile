@@ -3,7 +3,9 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# Tesseract with Thai, Malay and English reads the screenshots and photos voters send.
 RUN apt-get update && apt-get install -y --no-install-recommends gcc libgomp1 fonts-thai-tlwg \
+        tesseract-ocr tesseract-ocr-tha tesseract-ocr-msa tesseract-ocr-eng \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./

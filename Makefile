@@ -8,6 +8,7 @@ BIN     = $(VENV)/bin
 .PHONY: run test setup lint bench clean
 
 $(BIN)/factcheck: pyproject.toml
+	scripts/install-system-deps.sh
 	scripts/setup-venv.sh "$(PYTHON)" "$(VENV)"
 	@touch $@
 

@@ -132,7 +132,11 @@ def main() -> int:
                         help="switch both limits off: measures the machinery, not Telegram's cap")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the stand-in for Telegram takes per message")
-    parser.add_argument("--in-flight", type=int, default=16, help="concurrent sends")
+    parser.add_argument(
+        "--in-flight", type=int,
+        default=OutboxDispatcher.__init__.__kwdefaults__["max_in_flight"],  # type: ignore[index]
+        help="workers, each with one message in flight (default: the dispatcher's)",
+    )
     parser.add_argument("--database-url", default=None,
                         help="default: a fresh SQLite file in a temporary directory")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")

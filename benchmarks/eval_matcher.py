@@ -242,6 +242,7 @@ def fit_weights(scored: Sequence[Scored], mode: str) -> tuple[tuple[float, ...],
 
 NULL_QUANTILES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95)
 COVER_MINS = (0.0, 0.6, 0.8)
+RIVAL_MINS = (0.0, 0.01, 0.05)
 
 
 @dataclass
@@ -302,11 +303,15 @@ def tabulate(
 
 
 def decide_vec(
-    t: Table, a: float, m: float, c: float, o: float, near: bool, q: float = 0.0, g: float = 0.0
+    t: Table, a: float, m: float, c: float, o: float, near: bool, q: float = 0.0, g: float = 0.0,
+    r: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Matcher.decide for every query at once: (answer, clarify, right entry offered)."""
     p1, p2 = t.probs[:, 0], t.probs[:, 1]
-    plausible = np.column_stack([np.ones(len(p1), bool), t.probs[:, 1] >= o, t.probs[:, 2] >= o])
+    bar = np.maximum(c, t.null[q])  # Matcher.plausible_min
+    plausible = np.column_stack(
+        [np.ones(len(p1), bool), t.probs[:, 1] >= r, t.probs[:, 2] >= r]
+    )
     regs = np.where(plausible & (t.regions > 0), t.regions, 0)
     distinct = np.zeros(len(p1), int)
     for value in np.unique(regs[regs > 0]):
@@ -318,19 +323,19 @@ def decide_vec(
     answer &= t.cover >= g
     if near:
         answer &= ~t.best_near
-    clarify = ~answer & (p1 >= np.maximum(c, t.null[q]))
+    clarify = ~answer & (p1 >= bar)
     offered = clarify & ((t.right_rank == 0) | ((t.right_rank < 3) & (t.right_p >= o)))
     return answer, clarify, offered
 
 
 def search_thresholds(
     t: Table, near: bool, wrong_max: float = WRONG_MAX
-) -> tuple[float, float, float, float, float, float]:
+) -> tuple[float, ...]:
     """The thresholds that do best on the training bases. Constraints first: wrong answers within
     `wrong_max` of the known and of the unknown queries, and at least ESCALATE_MIN of the unknown
     queries escalated. Among those, the most right entries found (answered or offered) plus the
     most answered directly."""
-    best: tuple[float, tuple[float, float, float, float, float, float]] | None = None
+    best: tuple[float, tuple[float, ...]] | None = None
     known = t.known
     unknown = ~t.known
     nk = max(known.sum(), 1)
@@ -344,10 +349,10 @@ def search_thresholds(
             for a in [*np.arange(max(0.30, c), 0.995, 0.03), 1.01]:  # 1.01 = never answer
                 # A lead of at least 0.05: two entries that tie (the same question asked about
                 # two countries) must never be settled by answering one of them.
-                for m, o, g in itertools.product(
-                    (0.05, 0.1, 0.2), (0.0, c / 2, c), COVER_MINS
+                for m, o, g, r in itertools.product(
+                    (0.05, 0.1, 0.2), (0.0, c / 2, c), COVER_MINS, RIVAL_MINS
                 ):
-                    ans, _cla, off = decide_vec(t, a, m, c, o, near, q, g)
+                    ans, _cla, off = decide_vec(t, a, m, c, o, near, q, g, r)
                     known_wrong = (ans & known & ~t.best_right).sum()
                     unknown_wrong = (ans & unknown).sum()
                     if known_wrong > wrong_max * nk or unknown_wrong > wrong_max * nu:
@@ -356,7 +361,8 @@ def search_thresholds(
                     found = right + off[known].sum() / nk
                     value = found + right
                     if best is None or value > best[0] + 1e-9:
-                        best = (value, (float(a), float(m), float(c), float(o), float(q), float(g)))
+                        best = (value, (float(a), float(m), float(c), float(o), float(q), float(g),
+                                        float(r)))
             if best is not None and escalated > ESCALATE_MIN + 0.15:
                 break  # higher bars only lose found queries
     assert best is not None
@@ -370,10 +376,10 @@ def calibrate(
     weights, bias = fit_weights(train, mode)
     cal = Calibration(weights, bias, 1.0, 0.0, 1.0, 1.0)
     t = tabulate(train, cal, matchers)
-    a, m, c, o, q, g = search_thresholds(t, near=MODES[mode].near_miss, wrong_max=wrong_max)
+    a, m, c, o, q, g, r = search_thresholds(t, near=MODES[mode].near_miss, wrong_max=wrong_max)
     return replace(
         cal, answer_min=a, margin_min=m, clarify_min=c, offer_min=o, null_quantile=q,
-        answer_cover_min=g,
+        answer_cover_min=g, rival_min=r,
     )
 
 
@@ -537,6 +543,7 @@ def calibration_block(cals: dict[str, Calibration]) -> str:
         )
         lines.append(
             f"        null_quantile={c.null_quantile:g}, answer_cover_min={c.answer_cover_min:g},"
+            f" rival_min={c.rival_min:g},"
         )
         lines.append("    ),")
     lines.append("}")

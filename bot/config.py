@@ -36,6 +36,12 @@ class Settings(BaseSettings):
         f"sqlite:///{REPO_ROOT / 'var' / 'factcheck.db'}",
         description="SQLAlchemy URL; PostgreSQL in production",
     )
+    database_timeout_seconds: float = Field(
+        1.5,
+        gt=0,
+        description="a voter is answered without the database when it has not answered within "
+        "this long (escalations are spooled)",
+    )
     knowledge_dir: Path = Field(BUNDLED_KNOWLEDGE, description="directory of knowledge YAML files")
     knowledge_reload_seconds: float = Field(
         5.0, description="how often to look for edited knowledge"
@@ -79,6 +85,20 @@ class Settings(BaseSettings):
         ge=0,
         description="how long a new ticket waits out of the checkers' queue while its voter is "
         "asked whether it is a claim already being checked",
+    )
+
+    media_dir: Path = Field(
+        REPO_ROOT / "var" / "media",
+        description="where images sent to fact-checkers are kept (/forget and retention delete)",
+    )
+    read_images: bool = Field(True, description="read the text in photos (needs Tesseract)")
+    ocr_timeout_seconds: float = Field(12.0, gt=0, description="give up reading one image after")
+    read_links: bool = Field(True, description="read the title and text of links voters send")
+    link_timeout_seconds: float = Field(5.0, gt=0, description="give up reading a link after")
+    link_allow_private: bool = Field(
+        False,
+        description="tests only: let links reach private and loopback addresses (never in "
+        "production: it lets anyone make the bot read its own network)",
     )
 
     @field_validator("log_level")

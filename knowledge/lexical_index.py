@@ -51,6 +51,8 @@ class LexicalIndex:
         df = np.bincount(pairs % width, minlength=len(self.vocab)).astype(np.float32)
         self.n_entries = max(n_entries, 1)
         self.idf = np.log(1.0 + (self.n_entries - df + 0.5) / (df + 0.5)).astype(np.float32)
+        #: the idf of an average term of this base
+        self.mean_idf = float(self.idf.mean()) if len(self.idf) else 1.0
         #: the idf of a term no entry contains: the rarest possible
         self.unseen_idf = float(np.log(1.0 + (self.n_entries + 0.5) / 0.5))
         avg = float(lengths.mean()) if len(lengths) else 1.0

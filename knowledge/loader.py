@@ -50,6 +50,13 @@ ENTRY_FIELDS = frozenset(
 SOURCE_FIELDS = frozenset({"url", "title", "publisher"})
 TOP_LEVEL_FIELDS = frozenset({"entries"})
 YAML_SUFFIXES = (".yml", ".yaml")
+STR_TAG = "tag:yaml.org,2002:str"
+#: How a plain YAML scalar that is not text reads, for the message asking to quote it.
+_TAG_NAMES = {
+    "tag:yaml.org,2002:int": "a number", "tag:yaml.org,2002:float": "a number",
+    "tag:yaml.org,2002:bool": "a yes/no value", "tag:yaml.org,2002:null": "empty (null)",
+    "tag:yaml.org,2002:timestamp": "a date",
+}
 
 
 @dataclass(frozen=True, order=True)
@@ -124,17 +131,28 @@ def load_directory(
     return KnowledgeBase.of(str(directory), entries, warnings)
 
 
+@dataclass(frozen=True)
+class FileResult:
+    """What checking one file gave: its valid entries, its problems, and the id and line of
+    every entry with a usable id, valid or not (the duplicate-id check needs them all, so that a
+    duplicate is reported in the same run as the entry's other errors)."""
+
+    entries: list[Entry]
+    errors: list[Problem]
+    warnings: list[Problem]
+    ids: list[tuple[str, int]]
+
+
 class FileCache:
     """What checking each file gave last time, reused while the file's size and modification
     time are unchanged: a running bot that reloads after a maintainer edits one file re-reads
     that file only (parsing is most of a reload: ~3 s for 8,000 entries in one file)."""
 
     def __init__(self) -> None:
-        self._results: dict[str, tuple[tuple[int, int], list[Entry], list[Problem], list[Problem]]]
-        self._results = {}
+        self._results: dict[str, tuple[tuple[int, int], FileResult]] = {}
         self.reused = 0  # files served from the cache so far (the tests read it)
 
-    def check(self, path: Path) -> tuple[list[Entry], list[Problem], list[Problem]]:
+    def check(self, path: Path) -> FileResult:
         try:
             st = path.stat()
             key: tuple[int, int] | None = (st.st_size, st.st_mtime_ns)
@@ -143,13 +161,14 @@ class FileCache:
         hit = self._results.get(str(path))
         if key is not None and hit is not None and hit[0] == key:
             self.reused += 1
-            return hit[1], hit[2], hit[3]
+            return hit[1]
         errors: list[Problem] = []
         warnings: list[Problem] = []
-        entries = _FileChecker(path, errors, warnings).run()
+        checker = _FileChecker(path, errors, warnings)
+        result = FileResult(checker.run(), errors, warnings, checker.ids)
         if key is not None:
-            self._results[str(path)] = (key, entries, errors, warnings)
-        return entries, errors, warnings
+            self._results[str(path)] = (key, result)
+        return result
 
     def keep_only(self, paths: list[Path]) -> None:
         """Forget files that are gone."""
@@ -174,25 +193,25 @@ def check_directory(
     cache = cache or FileCache()  # without one: a cache of this call only
     cache.keep_only(files)
     entries: list[Entry] = []
-    seen: dict[str, Entry] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for path in files:
-        file_entries, file_errors, file_warnings = cache.check(path)
-        errors.extend(file_errors)
-        warnings.extend(file_warnings)
-        for entry in file_entries:
-            first = seen.get(entry.id)
+        result = cache.check(path)
+        errors.extend(result.errors)
+        warnings.extend(result.warnings)
+        duplicates: set[int] = set()
+        for entry_id, line in result.ids:
+            first = seen.get(entry_id)
             if first is not None:
                 errors.append(
                     Problem(
-                        entry.file,
-                        entry.line,
-                        entry.id,
-                        f"duplicate id: also defined at {first.file}:{first.line}",
+                        str(path), line, entry_id,
+                        f"duplicate id: also defined at {first[0]}:{first[1]}",
                     )
                 )
+                duplicates.add(line)
                 continue
-            seen[entry.id] = entry
-            entries.append(entry)
+            seen[entry_id] = (str(path), line)
+        entries.extend(e for e in result.entries if e.line not in duplicates)
     return entries, errors, warnings
 
 
@@ -207,6 +226,7 @@ class _FileChecker:
         self.entry_id: str | None = None
         self.position = 0
         self.failed = False
+        self.ids: list[tuple[str, int]] = []  # every usable id, valid entry or not (FileResult)
 
     def error(self, node: yaml.Node | int | None, message: str) -> None:
         self.failed = True
@@ -316,6 +336,8 @@ class _FileChecker:
         else:
             self.entry_id = f"entry #{self.position}"
         entry_id = self._id(node, raw_id)
+        if entry_id is not None:
+            self.ids.append((entry_id, _line(node)))
         for name, (key, _value) in fields.items():
             if name not in ENTRY_FIELDS:
                 self.error(key, f"unknown field `{name}`")
@@ -327,7 +349,7 @@ class _FileChecker:
         variants = self._variants(fields.get("variants"))
         sources = self._sources(node, fields.get("sources"), required=kind == "claim")
         status = self._status(fields.get("status"))
-        region = self._optional_scalar(fields.get("region"), "region")
+        region = self._optional_text(fields.get("region"), "region")
         topics = self._string_list(fields.get("topics"), "topics")
         published = self._date(fields.get("published"))
         if entry_id is None or kind is None or text is None or answer is None:
@@ -370,6 +392,16 @@ class _FileChecker:
             self.error(node, f"`{what}` must be a single value, not a list or mapping")
             return None
         return str(node.value)
+
+    def _text(self, node: yaml.Node, what: str) -> str | None:
+        """A value that must be text: `answer: {en: 12}` or `region: 42` is a mistake (YAML
+        reads it as a number), reported rather than silently turned into "12"."""
+        value = self._scalar(node, what)
+        if value is None or node.tag == STR_TAG:
+            return value
+        kind = _TAG_NAMES.get(node.tag, "not text")
+        self.error(node, f"`{what}` must be text, not {kind} ({value!r}); put it in quotes")
+        return None
 
     def _choice(
         self,
@@ -446,7 +478,7 @@ class _FileChecker:
             return None
         texts: dict[str, str] = {}
         for _key, lang, value in self._lang_map(item, name):
-            text = self._scalar(value, f"{name}.{lang}")
+            text = self._text(value, f"{name}.{lang}")
             if text is None:
                 continue
             if not text.strip():
@@ -473,7 +505,7 @@ class _FileChecker:
                 continue
             texts = []
             for v in values:
-                text = self._scalar(v, f"variants.{lang}")
+                text = self._text(v, f"variants.{lang}")
                 if text is None:
                     continue
                 if not text.strip():
@@ -505,7 +537,7 @@ class _FileChecker:
                 if name not in SOURCE_FIELDS:
                     self.error(key, f"unknown source field `{name}`")
                     continue
-                text = self._scalar(value, f"sources.{name}")
+                text = self._text(value, f"sources.{name}")
                 if text is not None:
                     values[name] = text.strip()
             url = values.get("url")
@@ -534,23 +566,24 @@ class _FileChecker:
             return "draft"
         return value
 
-    def _optional_scalar(self, item: tuple[yaml.Node, yaml.Node] | None, name: str) -> str | None:
+    def _optional_text(self, item: tuple[yaml.Node, yaml.Node] | None, name: str) -> str | None:
         if item is None:
             return None
-        value = self._scalar(item[1], name)
+        value = self._text(item[1], name)
         return value.strip() if value else None
 
     def _string_list(self, item: tuple[yaml.Node, yaml.Node] | None, name: str) -> list[str]:
         if item is None:
             return []
         node = item[1]
-        nodes = [node] if isinstance(node, yaml.ScalarNode) else getattr(node, "value", [])
-        if isinstance(node, yaml.MappingNode):
-            self.error(node, f"`{name}` must be a list of strings")
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null":
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.error(node, f"`{name}` must be a list of strings, e.g. [{name}-one, {name}-two]")
             return []
         out = []
-        for n in nodes:
-            text = self._scalar(n, name)
+        for n in node.value:
+            text = self._text(n, name)
             if text and text.strip():
                 out.append(text.strip())
         return out

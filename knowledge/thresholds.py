@@ -91,6 +91,9 @@ class Calibration:
     #: much (the smaller of the two coverages, by words or trigrams): a message that differs
     #: from a fact-check in one word ("shortest" for "fattest") is offered, never answered
     answer_cover_min: float = 0.0
+    #: a candidate from another country counts against answering (the country rule) from this
+    #: probability on
+    rival_min: float = 0.0
     #: plausible (offered) only above this share of the probe messages' best probabilities on
     #: the same base (its own scale; knowledge/probes/README.md); 0 = clarify_min alone
     null_quantile: float = 0.0
@@ -105,7 +108,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             0, 0, 0, 0, 0, 0, 0,
         ),
         -5.176, 1.01, 0.05, 0.23, 0,
-        null_quantile=0.9, answer_cover_min=0,
+        null_quantile=0.9, answer_cover_min=0, rival_min=0,
     ),
     "hybrid+nearmiss": Calibration(
         (
@@ -114,7 +117,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             -1.445, 2.474, 1.201, -0.759, 5.501, -0.202, -1.562,
         ),
         -4.974, 0.93, 0.05, 0.17, 0,
-        null_quantile=0.85, answer_cover_min=0.6,
+        null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
     ),
     "+answers": Calibration(
         (
@@ -123,7 +126,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             -1.422, 2.329, 1.151, -0.379, 4.794, -0.163, -1.64,
         ),
         -5.163, 0.93, 0.05, 0.19, 0,
-        null_quantile=0.85, answer_cover_min=0.6,
+        null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
     ),
     "+glossary": Calibration(
         (
@@ -132,7 +135,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             -0.986, 2.984, 2.297, -0.356, 5.058, 0.044, -1.654,
         ),
         -5.201, 0.99, 0.05, 0.19, 0,
-        null_quantile=0.85, answer_cover_min=0.6,
+        null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
     ),
     "+parts": Calibration(
         (
@@ -141,7 +144,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             -1.451, 2.505, 1.139, -0.726, 5.341, -0.235, -1.626,
         ),
         -5.179, 0.93, 0.05, 0.17, 0,
-        null_quantile=0.85, answer_cover_min=0.6,
+        null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
     ),
     "full": Calibration(
         (
@@ -150,7 +153,7 @@ CALIBRATIONS: dict[str, Calibration] = {
             -1.338, 3.108, 2.426, -0.186, 4.743, -0.06, -1.702,
         ),
         -5.446, 0.93, 0.05, 0.15, 0,
-        null_quantile=0.9, answer_cover_min=0.6,
+        null_quantile=0.9, answer_cover_min=0.6, rival_min=0,
     ),
     "full+e5": Calibration(
         (
@@ -159,16 +162,16 @@ CALIBRATIONS: dict[str, Calibration] = {
             -3.397, 3.392, 2.62, 0.02, 4.825, -0.355, -1.846,
         ),
         -10.011, 0.3, 0.05, 0.17, 0,
-        null_quantile=0.9, answer_cover_min=0.8,
+        null_quantile=0.9, answer_cover_min=0.8, rival_min=0,
     ),
     "full+e5ms": Calibration(
         (
-            -0.965, 4.574, -0.256, -0.44, 3.932, -0.319, 0.707, 0.237,
-            0.629, -0.124, -0.688, 0.885, 0.53, 4.753, 0.716, -3.245,
-            -1.481, 2.96, 2.261, -0.135, 4.383, -0.074, -1.663,
+            -0.92, 4.615, -0.4, -0.45, 3.554, -0.253, 0.906, 0.307,
+            0.615, -0.1, -0.705, 0.897, 0.242, 5.311, 0.629, -3.044,
+            -1.652, 3.276, 2.668, -0.151, 4.571, -0.101, -1.756,
         ),
-        -5.302, 0.9, 0.05, 0.15, 0,
-        null_quantile=0.9, answer_cover_min=0.6,
+        -5.288, 0.9, 0.05, 0.17, 0,
+        null_quantile=0.85, answer_cover_min=0.6, rival_min=0.01,
     ),
 }
 # END CALIBRATION

@@ -13,6 +13,9 @@ PY
 then
     export DATABASE_TEST_URL="postgresql+psycopg://postgres@127.0.0.1:5432/test"
 fi
+# Tesseract and the fonts the screenshot tests draw with (apt-get as root; else one line says how,
+# and those tests skip).
+scripts/install-system-deps.sh --fonts
 "$venv/bin/ruff" check .
 "$venv/bin/mypy"
 exec "$venv/bin/python" -m pytest "$@"

@@ -118,3 +118,21 @@ def reusing_matcher_factory(
         return (previous or small_matcher).updated(knowledge.published())
 
     return factory
+
+
+# -- a PostgreSQL server of the test's own, for outages (tests/support/throwaway_postgres.py) --
+@pytest.fixture
+def throwaway_postgres() -> Iterator[object]:
+    """A started PostgreSQL server on a free port that the test may freeze, stop and restart;
+    thawed, stopped and deleted afterwards even when the test fails."""
+    from throwaway_postgres import ThrowawayPostgres, find_bin_dir
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl): apt-get install postgresql")
+    server = ThrowawayPostgres(bin_dir)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.cleanup()

@@ -46,12 +46,22 @@ def main(argv: list[str] | None = None) -> int:
     # Migrations run at every start; their step-by-step INFO lines are noise in a chat window.
     logging.getLogger("alembic").setLevel(logging.DEBUG if args.verbose else logging.WARNING)
     from bot.config import ConfigurationError
+    from knowledge.loader import KnowledgeInvalid
 
     try:
         return int(args.handler(args) or 0)
     except ConfigurationError as exc:
         print(f"factcheck: {exc}", file=sys.stderr)
         return 2
+    except KnowledgeInvalid as exc:  # at start-up: say which file and line, as kb validate does
+        for problem in exc.errors:
+            print(f"error: {problem}", file=sys.stderr)
+        print(
+            f"factcheck: {len(exc.errors)} error(s) in the knowledge in {exc.directory}; "
+            "nothing was started (fix them; `factcheck kb validate` checks again).",
+            file=sys.stderr,
+        )
+        return 1
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -25,7 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             'plain text) and write one JSON object per line: {"text", "language", '
             '"decision": "answer"|"clarify"|"escalate", "entry": id or null (set only '
             'for answer), "score", "candidates": [{"id", "score"}] (best first, at most '
-            "3)}. Exits 1 without reading input if the knowledge directory is invalid."
+            '3)}. A line {"image": PATH, "text": caption} is a screenshot or photo: its text '
+            'is read (Thai, Malay, English) and decided on with the caption; a text with a '
+            'link is decided with what the page says; both answers add "read_text". '
+            "Exits 1 without reading input if the knowledge directory is invalid."
         ),
     )
     add_knowledge_argument(parser)
@@ -74,4 +77,8 @@ def run(args: argparse.Namespace) -> int:
             out["truncated"] = True
         return out
 
-    return serve(answer)
+    from bot.media.match_lines import MediaLines
+    from bot.media.reader import build_reader
+
+    media = MediaLines(build_reader(settings), read_links=settings.read_links)
+    return serve(media.wrap(answer), media.lines())

@@ -24,9 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_bot(args: argparse.Namespace) -> int:
+    from bot import logsafe
     from bot.config import get_settings
 
     settings = get_settings()
+    # Before anything can log a Bot API URL (python-telegram-bot does at DEBUG).
+    logsafe.install([settings.telegram_token, settings.webhook_secret])
     if not getattr(args, "verbose", False):  # -v (DEBUG) wins over LOG_LEVEL
         logging.getLogger().setLevel(settings.log_level)
     if settings.bot_role == "notifier":

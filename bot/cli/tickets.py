@@ -158,8 +158,12 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     def show() -> int:
-        d = _service().show(args.ticket)
+        from bot.media.records import media_json, media_lines
+
+        service = _service()
+        d = service.show(args.ticket)
         t = d.ticket
+        media = service.repo.media_of_ticket(t.id)  # the screenshots and links voters sent
         if args.json:
             print(_json({
                 "id": t.id, "status": t.status, "askers": t.askers, "language": t.language,
@@ -172,6 +176,7 @@ def run_show(args: argparse.Namespace) -> int:
                     "sources": list(d.answer.sources), "checker_id": d.answer.checker_id,
                 },
                 "notifications": dict(d.notifications),
+                "media": media_json(media),
                 "history": [{"at": h.at, "actor": h.actor_id, "action": h.action,
                              "details": dict(h.details)} for h in d.history],
             }))
@@ -179,6 +184,8 @@ def run_show(args: argparse.Namespace) -> int:
         opened = f"{t.created_at:%Y-%m-%d %H:%M}"
         print(f"Ticket #{t.id} [{t.status}]  asked by {t.askers}  opened {opened}")
         print(f"Claim ({t.language}): {t.claim_text or '(deleted at the asker’s request)'}")
+        for line in media_lines(media):
+            print(line)
         if t.claim_wording:
             print(f"Shown to other voters as: {t.claim_wording}"
                   + (f"  [{t.region}]" if t.region else ""))

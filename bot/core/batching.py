@@ -59,8 +59,8 @@ class MessageBatcher:
     def batchable(incoming: Incoming) -> bool:
         """Plain text only; and in a group only text addressed to the bot, so that chatter
         sent just before "@bot is this true?" is never checked as part of the question."""
-        if incoming.is_command or incoming.is_callback:
-            return False
+        if incoming.is_command or incoming.is_callback or incoming.image is not None:
+            return False  # a photo is its own question (its caption is its text)
         return incoming.is_private or incoming.addressed
 
     async def submit(self, incoming: Incoming) -> None:

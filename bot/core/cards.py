@@ -93,9 +93,26 @@ def clarify_reply(entries: list[Entry], lang: str, token: str, *, more: bool = F
     ]
     rows.append((Button(t(lang, "button_none"), callbacks.none_of_these(token)),))
     lines = [t(lang, "clarify_more" if more else "clarify_prompt"), ""]
-    for number, name in enumerate(names, 1):
+    for number, (entry, name) in enumerate(zip(entries, names, strict=True), 1):
         lines.append(f"{number}. " + html.escape(name, quote=False))
+        # What a voter needs to choose: whose election, and a checked claim or information.
+        lines.append("    " + html.escape(_origin(entry, lang), quote=False))
     return Reply("\n".join(lines), tuple(rows))
+
+
+def flag(region: str | None) -> str:
+    """The flag emoji of an ISO 3166 alpha-2 code (two regional indicator letters)."""
+    if not region or len(region) != 2 or not region.isalpha():
+        return ""
+    return "".join(chr(0x1F1E6 + ord(c) - ord("A")) for c in region.upper())
+
+
+def _origin(entry: Entry, lang: str) -> str:
+    """"🇹🇭 Thailand · checked claim": the entry's country (when it has one) and its kind."""
+    kind = t(lang, "kind_claim" if entry.kind == "claim" else "kind_fact")
+    if not entry.region:
+        return kind
+    return f"{flag(entry.region)} {_region(entry, lang, 0)} · {kind}"
 
 
 #: Characters of a ticket's claim shown in the question (a pasted article can be a ticket).

@@ -10,7 +10,6 @@ database is down" means for the voter.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from bot.core.messages import Incoming
 from bot.core.ports import CoreStore
 from bot.core.spool import Spool
 from bot.core.state import ChatMemory, Memory, QuestionContext, stored_question_id
+from bot.storage.guard import DatabaseGuard, DatabaseUnavailable
 from bot.texts import t
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher
@@ -59,6 +59,12 @@ class CoreDeps:
     match_cache: MatchCache = field(default_factory=MatchCache)
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
+    #: Every repository call of a turn goes through it: a hung database costs a voter at most
+    #: its timeout, never the reply (bot/storage/guard.py).
+    guard: DatabaseGuard = field(default_factory=DatabaseGuard)
+    #: Reads images and links (bot.media.reader.MediaReader); None = text only.
+    media: Any | None = None
+    read_links: bool = True
 
 
 @dataclass(frozen=True)
@@ -116,13 +122,17 @@ class TurnContext:
         return self.chat.remember(text, language, question_id)
 
     async def db(self, call: Callable[[CoreStore], T], /) -> DbResult[T]:
-        """`call(repository)` in a thread (e.g. `lambda store: store.forget_voter(user_id)`);
-        never raises. The call is a method of the core's ports, checked by the type checker."""
+        """`call(repository)` in a database thread, within the guard's deadline (e.g.
+        `lambda store: store.forget_voter(user_id)`); never raises. The call is a method of the
+        core's ports, checked by the type checker."""
         repository = self.deps.repository
         if repository is None:
             return DbResult(False)
         try:
-            value = await asyncio.to_thread(call, repository)
+            value = await self.deps.guard.call(call, repository)
+        except DatabaseUnavailable as exc:  # hung: the guard logged it once, not per call
+            log.debug("database call skipped: %s", exc)
+            return DbResult(False)
         except Exception:  # noqa: BLE001 - any database failure degrades, never crashes
             log.exception("database call failed")
             return DbResult(False)

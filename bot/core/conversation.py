@@ -20,11 +20,13 @@ from typing import Any
 from bot.core import policy
 from bot.core.context import CoreDeps, TurnContext
 from bot.core.handlers import router
-from bot.core.inputs import Prepared, prepare
+from bot.core.inputs import Prepared, prepare, scrub
+from bot.core.media_input import read_media, text_with_media
 from bot.core.messages import Incoming, Reply
 from bot.core.split import TELEGRAM_LIMIT, split_reply
 from bot.core.state import VoterLanguage
 from bot.monitoring import metrics
+from bot.storage.guard import DatabaseUnavailable
 from bot.texts import t
 from nlu.langid import LanguageGuess, detect_language
 from nlu.reply_language import REPLY_LANGUAGES, choose_reply_language
@@ -49,6 +51,7 @@ class Conversation:
             "button" if incoming.callback_data is not None
             else "command" if incoming.command is not None else "message"
         )
+        incoming = _scrubbed(incoming)
         with metrics.REPLY_SECONDS.time(kind):  # what the voter waits for, per process
             try:
                 replies = await self._handle(incoming)
@@ -69,15 +72,23 @@ class Conversation:
     async def _handle(self, incoming: Incoming) -> list[Reply]:
         if not incoming.is_private and not incoming.addressed:
             return []
+        limiter = self.deps.limiter
+        if limiter is None or limiter.would_allow(incoming.user_id):  # no OCR for a flood
+            incoming = await read_media(
+                incoming, self.deps.media, read_links=self.deps.read_links
+            )
         text = self._text_to_check(incoming)
         is_text = incoming.callback_data is None and incoming.command is None
         prepared = prepare(text if is_text else "")
         text_guess = _guess(prepared) if is_text else None
         # The language the voter reads is the one they wrote in, not the one of a message they
-        # replied to ("@bot is this true?" under a Malay rumour is still an English speaker).
+        # replied to ("@bot is this true?" under a Malay rumour is still an English speaker);
+        # a screenshot sent without a word is read in the language of its text.
         guess = text_guess
         if is_text and text != incoming.text:
-            guess = _guess(prepare(incoming.text)) if incoming.text else None
+            own = prepare(incoming.text) if incoming.text else None
+            if incoming.media is None or (own is not None and own.letters > 0):
+                guess = _guess(own) if own is not None else None
 
         voter = await self._voter(incoming.user_id)
         lang = choose_reply_language(
@@ -117,6 +128,8 @@ class Conversation:
         text = incoming.text or ""
         if not incoming.is_private:
             text = _EDGE_MENTIONS.sub(" ", text).strip()
+        if incoming.media is not None:  # the caption, then the image's or the page's text
+            return text_with_media(text, incoming.media)
         quoted = (incoming.quoted_text or "").strip()
         if quoted and len(prepare(text).cleaned) < min(len(prepare(quoted).cleaned), 80):
             return quoted
@@ -131,7 +144,9 @@ class Conversation:
         if repository is None:
             return VoterLanguage()
         try:
-            record = await asyncio.to_thread(repository.get_voter, user_id)
+            record = await self.deps.guard.call(repository.get_voter, user_id)
+        except DatabaseUnavailable:  # hung: the guard logged it; this voter is not remembered
+            return VoterLanguage()
         except Exception:  # noqa: BLE001 - answer in a default language rather than not at all
             log.exception("could not read voter %s", user_id)
             return VoterLanguage()
@@ -153,9 +168,11 @@ class Conversation:
         if repository is None:
             return
         try:
-            await asyncio.to_thread(
+            await self.deps.guard.call(
                 repository.set_last_language, incoming.user_id, incoming.chat_id, language
             )
+        except DatabaseUnavailable:
+            pass  # memory has it; the guard logged the hung database
         except Exception:  # noqa: BLE001 - memory still has it
             log.exception("could not store the last language of voter %s", incoming.user_id)
 
@@ -184,6 +201,16 @@ class Conversation:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
+
+
+def _scrubbed(incoming: Incoming) -> Incoming:
+    """The incoming message with its texts storable (inputs.scrub): where text enters the bot."""
+    text = scrub(incoming.text) if incoming.text else incoming.text
+    quoted = scrub(incoming.quoted_text) if incoming.quoted_text else incoming.quoted_text
+    args = tuple(scrub(arg) for arg in incoming.args)
+    if text == incoming.text and quoted == incoming.quoted_text and args == incoming.args:
+        return incoming
+    return replace(incoming, text=text, quoted_text=quoted, args=args)
 
 
 def _guess(prepared: Prepared) -> LanguageGuess | None:

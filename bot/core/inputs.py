@@ -79,3 +79,16 @@ def trim_label(text: str, limit: int = 60) -> str:
     if len(one_line) <= limit:
         return one_line
     return cut(one_line, limit - 1).rstrip(" ,.;:") + "…"
+
+
+_UNSTORABLE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(text: str) -> str:
+    """`text` as something every store, file and terminal accepts: a lone surrogate (which no
+    UTF-8 encoder takes, and Telegram's JSON or a JSON-lines input can still carry) becomes
+    U+FFFD, and NUL (which PostgreSQL text refuses) goes. Applied where text enters the bot,
+    so one such message cannot fail where it is stored, spooled or printed."""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    return _UNSTORABLE.sub("\ufffd", text)

@@ -71,6 +71,17 @@ class RateLimiter:
         voter.day.append(now)
         return Verdict(True)
 
+    def would_allow(self, user_id: int) -> bool:
+        """Whether `check` would let the next message of `user_id` through, without counting it
+        (the conversation asks before it spends seconds reading a voter's image or link)."""
+        voter = self._voters.get(user_id)
+        if voter is None:
+            return True
+        now = self.clock()
+        in_minute = sum(1 for at in voter.minute if at > now - MINUTE)
+        in_day = sum(1 for at in voter.day if at > now - DAY)
+        return in_day < self.per_day and in_minute < self.per_minute
+
     def _refuse(self, voter: _Voter, now: float, window: Literal["minute", "day"],
                 retry_after: float) -> Verdict:
         notify = now >= voter.notified_until

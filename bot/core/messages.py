@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from bot.media.model import ImageInput, MediaRead
 
 ChatType = Literal["private", "group"]
 
@@ -40,6 +43,10 @@ class Incoming:
     forwarded: bool = False
     quoted_text: str | None = None
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
+    #: A photo or image document the voter sent (its caption is `text`).
+    image: ImageInput | None = None
+    #: What the core read from the image or from a link in the text (bot.core.media_input).
+    media: MediaRead | None = None
 
     @property
     def is_private(self) -> bool:
@@ -91,6 +98,8 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     disable_preview: bool = True
+    #: An image file to show before the text (a ticket's screenshot in the checkers' group).
+    photo: str | None = None
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]

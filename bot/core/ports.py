@@ -135,15 +135,36 @@ class Escalations(Protocol):
 
     def escalate(
         self, *, user_id: int, chat_id: int, text: str, language: str,
-        question_id: int | None = None, ask_similar: bool = False,
-    ) -> EscalationReceipt: ...
+        question_id: int | None = None, ask_similar: bool = False, key: str | None = None,
+    ) -> EscalationReceipt:
+        """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
+        link already sent to a ticket: MediaStore.media_ticket_key)."""
+        ...
 
     def choose_ticket(
         self, *, user_id: int, own_ticket_id: int, target_ticket_id: int | None
     ) -> ChoiceReceipt: ...
 
 
-class CoreStore(VoterStore, QuestionStore, Escalations, Protocol):
+class MediaStore(Protocol):
+    """Screenshots and links that went to fact-checkers (bot.media.records)."""
+
+    def media_ticket_key(
+        self, *, image_hash: str | None = None, read_text: str = "",
+        canonical_url: str | None = None,
+    ) -> str | None:
+        """The claim key of the open or answered ticket the same image or page went to."""
+        ...
+
+    def record_media(
+        self, *, user_id: int, chat_id: int, kind: str, question_id: int | None = None,
+        ticket_id: int | None = None, image_hash: str | None = None, sha256: str | None = None,
+        path: str | None = None, url: str | None = None, canonical_url: str | None = None,
+        title: str | None = None, read_text: str | None = None,
+    ) -> int: ...
+
+
+class CoreStore(VoterStore, QuestionStore, Escalations, MediaStore, Protocol):
     """Everything the conversation stores and reads: what `CoreDeps.repository` is."""
 
 
@@ -154,6 +175,7 @@ __all__ = [
     "EscalationReceipt",
     "EscalationVia",
     "Escalations",
+    "MediaStore",
     "QuestionDecision",
     "QuestionStore",
     "TicketOffer",

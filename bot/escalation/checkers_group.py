@@ -25,6 +25,7 @@ asyncio.to_thread.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -43,6 +44,8 @@ from bot.escalation.tickets import (
 )
 from bot.storage.repository import OPEN_STATUSES
 from knowledge.model import VERDICTS
+
+log = logging.getLogger(__name__)
 
 PREFIX = "ck"
 #: Shown to checkers for a ticket whose asker's words were deleted with /forget.
@@ -103,12 +106,33 @@ class CheckersDesk:
             detail = self.tickets.show(ticket_id)
             headline = (f"📈 <b>Ticket #{ticket_id}</b> is spreading: now asked by "
                         f"{detail.ticket.askers}")
-            return Reply(self._card_text(detail, headline), self._card_buttons(detail.ticket))
+            return self._card(detail, headline)
         return None
 
     def ticket_card(self, ticket_id: int, *, headline: str | None = None) -> Reply:
-        detail = self.tickets.show(ticket_id)
-        return Reply(self._card_text(detail, headline), self._card_buttons(detail.ticket))
+        return self._card(self.tickets.show(ticket_id), headline)
+
+    def _card(self, detail: TicketDetail, headline: str | None) -> Reply:
+        """The card, with the screenshot voters sent shown above it and their links in it."""
+        text = self._card_text(detail, headline)
+        photo = None
+        media = getattr(self.tickets.repo, "media_of_ticket", None)
+        if media is not None:
+            try:
+                views = media(detail.ticket.id)
+            except Exception:  # noqa: BLE001 - the card matters more than its pictures
+                log.exception("could not read the media of ticket %s", detail.ticket.id)
+                views = []
+            photo = next((v.path for v in views if v.kind == "image" and v.path), None)
+            links = [v for v in views if v.kind == "link"]
+            for view in links[:3]:
+                url = view.url or view.canonical_url or ""
+                title = f" · {_e(view.title)}" if view.title else ""
+                text += f'\n🔗 <a href="{html.escape(url)}">{_e(url[:80])}</a>{title}'
+                read = " ".join((view.read_text or "").split())
+                if read and read != view.title:
+                    text += f"\n<i>{_e(read[:300] + ('…' if len(read) > 300 else ''))}</i>"
+        return Reply(text, self._card_buttons(detail.ticket), photo=photo)
 
     def _card_text(self, detail: TicketDetail, headline: str | None = None) -> str:
         t = detail.ticket

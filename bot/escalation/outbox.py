@@ -12,10 +12,15 @@ Why each step is as it is:
 - A claim is a lease: rows still `sending` `lease_seconds` after they were claimed belong to a
   dispatcher that died, and the next claim takes them over. Each claim counts as an attempt, so a
   message that kills its dispatcher every time ends up `failed` instead of looping forever.
-- A row is marked `sent` as soon as `send` returns, in its own short transaction (run in a worker
-  thread, which completes even if the task is cancelled or the loop is stopping). Only a hard
-  kill between Telegram's confirmation and that commit can repeat a message (the lease then
-  hands it out again); nothing can lose one.
+- One message in flight per worker: each of `max_in_flight` workers claims one row, sends it,
+  records the outcome (`sent` in its own short transaction, in a thread that completes even if
+  the task is cancelled) and only then claims the next. A row is `sending` only while it is
+  really being sent, so a hard kill (kill -9, power loss) can repeat at most `max_in_flight`
+  messages: those Telegram accepted in the instant before their commit. Nothing can lose one.
+- A dispatcher that starts reclaims at once the rows its host's dead processes left `sending`
+  (`reclaim_abandoned`: same host name, process no longer alive, or its own pid reused by a
+  restart in a container), instead of waiting for their lease. Processes on different machines
+  must have different host names (Docker's default); rows of another host wait for the lease.
 - `send` is the channel's: an async callable `send(chat_id, text, buttons)` returning a
   `SendResult` (None counts as ok) or raising. `classify` understands python-telegram-bot's
   RetryAfter / Forbidden / BadRequest by name, so the Telegram layer can pass Bot.send_message
@@ -25,6 +30,7 @@ Why each step is as it is:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -165,13 +171,15 @@ class OutboxDispatcher:
         backoff_base: float = 5.0,
         backoff_max: float = 3600.0,
         batch_size: int = 100,
-        max_in_flight: int = 16,
+        max_in_flight: int = 8,
         idle_seconds: float = 1.0,
         utcnow: Callable[[], datetime] = _utcnow,
     ) -> None:
         self.db = database
         self.send = send
-        self.worker_id = (worker_id or f"{socket.gethostname()}:{os.getpid()}")[:40]
+        #: Default ids are "<host>:<pid>", which lets a restart find its host's dead claims.
+        self.worker_id = worker_id or f"{socket.gethostname()[:30]}:{os.getpid()}"
+        self.worker_id = self.worker_id[:40]
         self.limits = limits or Limits()
         self.lease = timedelta(seconds=lease_seconds)
         self.max_attempts = max_attempts
@@ -325,86 +333,115 @@ class OutboxDispatcher:
             self._count("retried")
 
     # -- sending -----------------------------------------------------------------------------
-    async def _deliver(
-        self, row: Claimed, slots: asyncio.Semaphore, sending: set[int], done: set[int]
-    ) -> None:
+    async def _deliver(self, row: Claimed) -> None:
+        """Send one claimed row and record the outcome before returning (one in flight)."""
+        if row.voter_blocked:
+            await asyncio.to_thread(self._mark_blocked, row, "the voter has blocked the bot")
+            return
+        if row.attempts > self.max_attempts:
+            await asyncio.to_thread(
+                self._finish, row, "failed", error=f"gave up after {row.attempts - 1} attempts"
+            )
+            self._count("failed")
+            return
         buttons = _buttons(row.payload.get("buttons") or [])
+        # The rate-limit slot right before sending, so the limiter's clock and the moment
+        # Telegram sees the message are the same instant.
         try:
-            # Take the rate-limit slot here, right before sending, so the limiter's clock and
-            # the moment Telegram sees the message are the same instant.
             await self.window.acquire()
-            self.chats.reserve(row.chat_id)
-            sending.add(row.id)
-            try:
-                result = await self.send(row.chat_id, str(row.payload.get("text", "")), buttons)
-            except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
-                result = classify(exc)
-            if result is None:
-                result = SendResult.ok()
-            if result.outcome == "retry_after":
-                # Pause everyone now, on the loop, before the next send can take this slot.
-                self.window.pause(result.retry_after)
-        finally:
-            slots.release()
+        except asyncio.CancelledError:  # stopped before sending: nobody should wait a lease
+            with contextlib.suppress(Exception):
+                self._release(row, 0.0)
+            raise
+        # The chat's spacing is checked and reserved with no await before the send, so two
+        # workers can never both find one chat ready (the slot taken above is then unused).
+        wait = self.chats.ready_in(row.chat_id)
+        if wait > 0:
+            await asyncio.to_thread(self._release, row, wait)
+            self._count("deferred")
+            return
+        self.chats.reserve(row.chat_id)
+        try:
+            result = await self.send(row.chat_id, str(row.payload.get("text", "")), buttons)
+        except Exception as exc:  # noqa: BLE001 - every failure is classified and recorded
+            result = classify(exc)
+        if result is None:
+            result = SendResult.ok()
+        if result.outcome == "retry_after":
+            # Pause everyone now, on the loop, before the next send can take this slot.
+            self.window.pause(result.retry_after)
         # Recorded in a worker thread: the event loop (which also serves the conversation) is
-        # not blocked by the commit, and several commits proceed at once on PostgreSQL. If this
-        # task is cancelled meanwhile (shutdown, crash), the thread still finishes the commit.
+        # not blocked by the commit. If this task is cancelled meanwhile (shutdown), the thread
+        # still finishes the commit.
         await asyncio.to_thread(self._record, row, result)
-        done.add(row.id)
+
+    async def _claim_one(self, stop: asyncio.Event | None, budget: list[int]) -> Claimed | None:
+        """The next due row, claimed; None when nothing is due, `stop` is set or the call's
+        budget is spent."""
+        if budget[0] <= 0 or (stop is not None and stop.is_set()):
+            return None
+        budget[0] -= 1
+        rows = await asyncio.to_thread(self.claim, 1)
+        return rows[0] if rows else None
+
+    async def _worker(
+        self, first: Claimed | None, stop: asyncio.Event | None, budget: list[int]
+    ) -> int:
+        """Deliver `first`, then claim, deliver and record one row at a time until nothing is
+        due: one message in flight. Returns how many rows this worker delivered."""
+        row = first if first is not None else await self._claim_one(stop, budget)
+        done = 0
+        while row is not None:
+            # Cancelled meanwhile (a stop that cannot wait): a row being sent keeps its lease,
+            # since whether Telegram got it is unknown; the next start's reclaim_abandoned()
+            # or the lease gives it back.
+            await self._deliver(row)
+            done += 1
+            row = await self._claim_one(stop, budget)
+        return done
 
     async def run_once(self, stop: asyncio.Event | None = None) -> int:
-        """Claim one batch and deliver it; returns how many rows were claimed. When `stop` is
-        set meanwhile, rows not yet handed to a send are given back at once."""
-        rows = await asyncio.to_thread(self.claim)
-        if not rows:
+        """Deliver what is due with up to `max_in_flight` workers, each with one message in
+        flight, up to `batch_size` claims; returns how many rows were claimed (0: nothing was
+        due). One claim finds out whether there is work before the other workers start."""
+        budget = [self.batch_size]
+        first = await self._claim_one(stop, budget)
+        if first is None:
             return 0
-        slots = asyncio.Semaphore(self.max_in_flight)
-        sending: set[int] = set()  # handed to `send`: outcome unknown until it returns
-        done: set[int] = set()  # outcome recorded (sent, skipped, failed, released)
-        tasks: list[asyncio.Task[None]] = []
-        scheduled: set[int] = set()
-        try:
-            for row in rows:
-                if stop is not None and stop.is_set():
-                    break
-                if row.voter_blocked:
-                    self._mark_blocked(row, "the voter has blocked the bot")
-                    done.add(row.id)
-                    continue
-                if row.attempts > self.max_attempts:
-                    self._finish(row, "failed", error=f"gave up after {row.attempts - 1} attempts")
-                    self._count("failed")
-                    done.add(row.id)
-                    continue
-                wait = self.chats.ready_in(row.chat_id)
-                if wait > 0:
-                    self._release(row, wait)
-                    self._count("deferred")
-                    done.add(row.id)
-                    continue
-                self.chats.reserve(row.chat_id)  # provisional: later rows for this chat wait
-                await slots.acquire()
-                scheduled.add(row.id)
-                tasks.append(asyncio.create_task(self._deliver(row, slots, sending, done)))
-            for row in rows:  # stopped early: what was never scheduled goes back at once
-                if row.id not in scheduled and row.id not in done:
-                    self._release(row, 0.0)
-            if tasks:
-                await asyncio.gather(*tasks)
-        except BaseException:
-            # Stopping (or crashing): give back what was claimed but never handed to `send`, so
-            # nobody waits a lease for it. What was being sent stays claimed until its lease runs
-            # out: whether Telegram delivered it is unknown, and only the lease can tell later.
-            for task in tasks:
-                task.cancel()
-            for row in rows:
-                if row.id not in sending and row.id not in done:
-                    try:
-                        self._release(row, 0.0)
-                    except Exception:  # noqa: BLE001 - the lease will reclaim it anyway
-                        log.exception("could not release outbox row %s", row.id)
-            raise
-        return len(rows)
+        counts = await asyncio.gather(
+            self._worker(first, stop, budget),
+            *(self._worker(None, stop, budget) for _ in range(self.max_in_flight - 1)),
+        )
+        return sum(counts)
+
+    def reclaim_abandoned(self) -> int:
+        """Give back at once the rows this host's dead dispatchers left `sending` (see the module
+        docstring); returns how many. Call it before this dispatcher claims anything."""
+        host, sep, _pid = self.worker_id.rpartition(":")
+        with self.db.session() as session:
+            owners = session.scalars(
+                select(OutboxMessage.claimed_by)
+                .where(OutboxMessage.status == "sending",
+                       OutboxMessage.claimed_by.like(f"{host}{sep}%" if sep else
+                                                     f"{self.worker_id}/%"))
+                .distinct()
+            ).all()
+            dead = [owner for owner in owners if owner and _abandoned(owner, self.worker_id)]
+            if not dead:
+                return 0
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.status == "sending", OutboxMessage.claimed_by.in_(dead))
+                .values(status="pending", claimed_by=None, next_attempt_at=self.utcnow())
+                .execution_options(synchronize_session=False)
+            )
+            count = result.rowcount or 0
+        if count:
+            log.warning(
+                "took back %d notification(s) a stopped process on this host was sending; "
+                "a voter may get one of them twice", count,
+            )
+        return count
 
     def wake(self) -> None:
         """Look for work now (e.g. right after an answer enqueued notifications)."""
@@ -448,6 +485,10 @@ class OutboxDispatcher:
         """Deliver forever (until `stop` is set), polling every `idle_seconds` when idle, so rows
         enqueued by another process (the CLI) are picked up too."""
         stop = stop or asyncio.Event()
+        try:
+            await asyncio.to_thread(self.reclaim_abandoned)
+        except Exception:  # noqa: BLE001 - the lease reclaims them anyway
+            log.exception("could not take back notifications of a stopped process")
         while not stop.is_set():
             try:
                 if await self.run_once(stop):
@@ -462,6 +503,25 @@ class OutboxDispatcher:
             )
             for task in pending:
                 task.cancel()
+
+
+def _abandoned(owner: str, worker_id: str) -> bool:
+    """Whether the claim token `owner` ("<worker id>/<nonce>") belongs to a process that is gone:
+    the same worker id (a restart; with a default id, the same pid reused), or a pid of this
+    host that no longer runs."""
+    owner_id = owner.split("/", 1)[0]
+    if owner_id == worker_id:
+        return True
+    host, sep, pid = owner_id.rpartition(":")
+    if not sep or not pid.isdigit() or host != worker_id.rpartition(":")[0]:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, but not ours to signal
+        return False
+    return False
 
 
 def _buttons(raw: list[list[dict[str, str]]]) -> Buttons:

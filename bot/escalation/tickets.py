@@ -259,6 +259,7 @@ class TicketService:
         question_id: int | None = None,
         *,
         ask_similar: bool = False,
+        key: str | None = None,
     ) -> EscalationReceipt:
         """Send a voter's claim to the checkers, without making them check it twice.
 
@@ -271,12 +272,15 @@ class TicketService:
         `receipt.offers`, and is held out of the checkers' queue for `hold_seconds` while the
         voter is asked (`choose_ticket` records their answer). The ticket itself is stored at
         once, so a voter who never answers, or a restart, loses nothing.
+
+        `key` replaces the claim key of `text`: an image or link already sent to a ticket
+        (bot.media.records.media_ticket_key) is that ticket's claim, whatever its text reads.
         """
         # A ticket can close while a voter joins it (TicketMoved): start again, and the voter
         # then joins what it became (answered: the answer is enqueued for them at once).
         receipt = retry_on_conflict(
             lambda: self._escalate_once(
-                user_id, chat_id, text, language, question_id, ask_similar
+                user_id, chat_id, text, language, question_id, ask_similar, key
             ),
             also=(TicketMoved,),
         )
@@ -288,9 +292,9 @@ class TicketService:
 
     def _escalate_once(
         self, user_id: int, chat_id: int, text: str, language: str, question_id: int | None,
-        ask_similar: bool = False,
+        ask_similar: bool = False, key: str | None = None,
     ) -> EscalationReceipt:
-        key = claim_key(text) or text[:500]
+        key = key or claim_key(text) or text[:500]
         exact, receipt = retry_on_conflict(
             lambda: self._join_answered(key, user_id, chat_id, language, question_id)
         )
@@ -315,6 +319,7 @@ class TicketService:
         receipt = self.repo.open_or_join(
             user_id=user_id, chat_id=chat_id, text=text, language=language,
             question_id=question_id, defer_to=(TicketStatus.ANSWERED,), held_until=held_until,
+            key=key,
         )
         # Joined by exact text meanwhile (another voter opened it first): nothing to ask.
         if receipt.via == EscalationVia.NEW and offers:

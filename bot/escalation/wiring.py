@@ -59,9 +59,10 @@ class TicketRoutingRepository(Repository):
         language: str,
         question_id: int | None = None,
         ask_similar: bool = False,
+        key: str | None = None,
     ) -> EscalationReceipt:
         return self.tickets.escalate_or_join(
-            user_id, chat_id, text, language, question_id, ask_similar=ask_similar
+            user_id, chat_id, text, language, question_id, ask_similar=ask_similar, key=key
         )
 
     def choose_ticket(

@@ -118,6 +118,29 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_last_reason: list[str] = [""]
+
+
+def _public_reason(exc: Exception) -> str:
+    """Why the database is unusable, for /healthz, which anyone who can reach the port reads:
+    the driver's text names the database's host, port, user and database, so it goes to the log
+    (once per distinct error) and /healthz says only what kind of failure it was."""
+    detail = f"{type(exc).__name__}: {exc}"[:500]
+    if detail != _last_reason[0]:
+        _last_reason[0] = detail
+        log.warning("database health check failed: %s", detail)
+    text = str(exc).lower()
+    for needle, reason in (
+        ("timeout", "timed out"), ("timed out", "timed out"),
+        ("refused", "connection refused"), ("authentication", "authentication failed"),
+        ("password", "authentication failed"), ("does not exist", "database or table missing"),
+        ("no such table", "database or table missing"),
+    ):
+        if needle in text:
+            return f"{type(exc).__name__}: {reason} (details in the bot's log)"
+    return f"{type(exc).__name__} (details in the bot's log)"
+
+
 def read_storage(database: Database | None) -> StorageReport:
     """Reach the database and count open tickets and undelivered notifications (synchronous:
     run it in a thread). Every query is served by an index on `status`."""
@@ -152,7 +175,7 @@ def read_storage(database: Database | None) -> StorageReport:
                 )
             )
     except Exception as exc:  # noqa: BLE001 - any failure means "not usable", with the reason
-        return StorageReport(ok=False, error=f"{type(exc).__name__}: {exc}"[:300])
+        return StorageReport(ok=False, error=_public_reason(exc))
     lag = None
     if oldest_due is not None:
         lag = max((datetime.now(UTC) - oldest_due).total_seconds(), 0.0)
@@ -294,6 +317,11 @@ class Monitor:
             }
             if not knowledge.loaded or not knowledge.matcher:
                 problems.append("no matcher: every question goes to fact-checkers")
+            if knowledge.reload_errors:
+                problems.append(
+                    "knowledge files are invalid: the last good knowledge is served "
+                    "(run `factcheck kb validate`)"
+                )
         if rasa.configured:
             body["rasa"] = {
                 "reachable": rasa.reachable,

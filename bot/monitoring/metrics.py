@@ -234,6 +234,16 @@ REPLY_SECONDS = Histogram(
     REPLY_BUCKETS,
     ("kind",),
 )
+DATABASE_TIMEOUTS = Counter(
+    "factcheck_database_timeouts_total",
+    "Database calls of the conversation given up because the database did not answer in time "
+    "(DATABASE_TIMEOUT_SECONDS); the voter was answered without it.",
+)
+SPOOL_SET_ASIDE = Counter(
+    "factcheck_spool_set_aside_total",
+    "Spooled escalations that could not be stored for a reason other than the database being "
+    "down, set aside (spool file .rejected) so that the rest of the spool drains.",
+)
 #: When this process started (Unix time), so a dashboard sees restarts and counter resets.
 STARTED_AT = time.time()
 
@@ -260,4 +270,6 @@ def instruments() -> list[Family]:
         ESCALATIONS.collect(),
         TICKET_CHOICES.collect(),
         REPLY_SECONDS.collect(),
+        DATABASE_TIMEOUTS.collect(),
+        SPOOL_SET_ASIDE.collect(),
     ]

@@ -262,3 +262,36 @@ class Checker(Base):
     name: Mapped[str | None] = mapped_column(String(100))
     added_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MediaItem(Base):
+    """An image or link a voter sent that went to fact-checkers (bot.media.records).
+
+    Belongs to the voter (deleted with them by /forget, and after the retention period like
+    their questions); `ticket_id` shows it to checkers and lets the next voter who sends the same
+    image (perceptual `image_hash`) or page (`canonical_url`) join that ticket, or get its answer.
+    The image itself is a metadata-free JPEG at `path`, shared by rows with the same content.
+    """
+
+    __tablename__ = "media"
+    __table_args__ = (
+        Index("ix_media_ticket", "ticket_id"),
+        Index("ix_media_canonical_url", "canonical_url"),
+        Index("ix_media_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    voter_id: Mapped[int | None] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"))
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("questions.id", ondelete="SET NULL")
+    )
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(8))  # "image" or "link"
+    image_hash: Mapped[str | None] = mapped_column(String(64))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    path: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(String(2000))
+    title: Mapped[str | None] = mapped_column(Text)
+    read_text: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,6 +25,7 @@ from bot.core.ports import (
     TicketOffer,
     VoterRecord,
 )
+from bot.media.records import MediaRecords
 from bot.storage.database import Database
 from bot.storage.models import (
     Feedback,
@@ -98,7 +99,7 @@ def retry_on_conflict(
     raise AssertionError("unreachable")
 
 
-class Repository:
+class Repository(MediaRecords):
     def __init__(self, database: Database) -> None:
         self.db = database
 
@@ -185,6 +186,7 @@ class Repository:
     def purge_questions(self, older_than_days: int, now: datetime | None = None) -> int:
         """Delete stored questions past the retention period; returns how many went."""
         cutoff = (now or datetime.now(UTC)) - timedelta(days=older_than_days)
+        self.purge_media(older_than_days, now)  # the images and links they sent go too
         with self.db.session() as session:
             result = session.execute(delete(Question).where(Question.created_at < cutoff))
             return affected(result)
@@ -199,6 +201,7 @@ class Repository:
         language: str,
         question_id: int | None = None,
         ask_similar: bool = False,
+        key: str | None = None,
     ) -> EscalationReceipt:
         """Open a ticket for the claim, or join the open ticket that already holds it.
 
@@ -206,12 +209,13 @@ class Repository:
         into, so the same pasted rumour keeps reaching the ticket checkers are working on.
         `ask_similar` (the conversation sets it: a voter is there to answer) is accepted and
         ignored here: this plain repository has no matcher to find similar tickets with (the
-        TicketRoutingRepository of bot.escalation does).
+        TicketRoutingRepository of bot.escalation does). `key` replaces the claim key of `text`
+        (an image or link already sent to a ticket: bot.media.records.media_ticket_key).
         """
         return retry_on_conflict(
             lambda: self.open_or_join(
                 user_id=user_id, chat_id=chat_id, text=text, language=language,
-                question_id=question_id,
+                question_id=question_id, key=key,
             ),
             also=(TicketMoved,),
         )
@@ -234,13 +238,14 @@ class Repository:
         question_id: int | None = None,
         defer_to: tuple[TicketStatus, ...] = (),
         held_until: datetime | None = None,
+        key: str | None = None,
     ) -> EscalationReceipt:
         """`escalate`, except that it raises TicketMoved when the open ticket it found was
         closed before the voter could join it, or (`defer_to`) when no ticket is open but one
         in those statuses holds the claim: the caller decides what that means (TicketService
         sends the answer of an answered one). A ticket this call opens is kept out of the
         checkers' queue until `held_until` (see Ticket.held_until); a joined one is unchanged."""
-        key = claim_key(text) or text[:500]
+        key = key or claim_key(text) or text[:500]
         return retry_on_conflict(
             lambda: self._escalate(
                 key, user_id, chat_id, text, language, question_id, defer_to, held_until
@@ -394,11 +399,12 @@ class Repository:
         subscriptions, notifications, tickets emptied, and the voter itself), so the caller can
         tell the voter what went. Audit rows never hold voters' words or ids.
         """
+        media = self.forget_media(user_id)  # rows and the image files only this voter sent
         with self.db.session() as session:
             voter = session.scalar(select(Voter).where(Voter.telegram_id == user_id))
             if voter is None:
-                return 0
-            counted = 1 + self._scrub_tickets(session, voter)
+                return media
+            counted = 1 + media + self._scrub_tickets(session, voter)
             for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
                 counted += affected(result)

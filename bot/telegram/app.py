@@ -16,16 +16,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.config import Settings
+from bot.config import ConfigurationError, Settings
 from bot.core.batching import MessageBatcher
 from bot.escalation.ratelimit import Limits
 from bot.monitoring.health import Monitor
 from bot.monitoring.server import start_health_server
 from bot.reports.digest import schedule_daily_digest, telegram_sender
+from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
 from bot.telegram import handlers
 from bot.telegram.checkers import (
     ANNOUNCE_SECONDS,
@@ -50,6 +51,8 @@ OUTBOX_KEY = "outbox"
 HEALTH_KEY = "health_server"
 #: How often the rate limiter retries a request Telegram answered with RetryAfter (429).
 RATE_LIMIT_RETRIES = 3
+#: Seconds between attempts to reach Telegram at start-up: doubling, then every minute.
+START_RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 
 #: The command menu, per Telegram interface language (None = everyone else: English).
 COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
@@ -102,6 +105,61 @@ def file_base_url(base: str) -> str:
     return f"{head}/file/bot{tail}" if sep else base
 
 
+async def wait_for_telegram(
+    bot: Bot, stop: asyncio.Event, delays: tuple[float, ...] = START_RETRY_SECONDS
+) -> bool:
+    """Initialize `bot` (its getMe call), trying again with backoff while Telegram cannot be
+    reached, and saying so each time: a network outage or a Bot API hiccup at start-up must not
+    end the process with a traceback (nor make an orchestrator restart it in a tight loop).
+    True once Telegram answered; False when `stop` was set first. A token Telegram refuses is
+    not retried: that is a configuration error for a person to fix."""
+    attempt = 0
+    while not stop.is_set():
+        try:
+            await bot.initialize()
+            if attempt:
+                log.warning("Telegram is reachable again; starting")
+            return True
+        except InvalidToken:  # its message quotes the token: not repeated here
+            raise ConfigurationError(
+                "TELEGRAM_TOKEN was refused by Telegram; copy the token @BotFather gave"
+            ) from None
+        except NetworkError as exc:  # includes TimedOut and Telegram's 5xx answers
+            delay = delays[min(attempt, len(delays) - 1)]
+            attempt += 1
+            log.warning(
+                "Telegram is not reachable (attempt %d: %s: %s); trying again in %g s",
+                attempt, type(exc).__name__, exc, delay,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+    return False
+
+
+def _telegram_reachable(settings: Settings) -> bool:
+    """Before the Application starts (which gives up at the first failure): wait until
+    Telegram answers, or until SIGINT/SIGTERM (False: stop without starting)."""
+    import signal
+
+    async def check() -> bool:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        options: dict[str, str] = {}
+        if settings.telegram_api_url:
+            base = api_base_url(settings.telegram_api_url)
+            options = {"base_url": base, "base_file_url": file_base_url(base)}
+        bot = Bot(settings.telegram_token or "", **options)
+        try:
+            return await wait_for_telegram(bot, stop)
+        finally:
+            with contextlib.suppress(Exception):
+                await bot.shutdown()
+
+    return asyncio.run(check())
+
+
 def build_application(settings: Settings, services: Services) -> App:
     """The configured Application; nothing touches the network until it is run."""
     if not settings.telegram_token:
@@ -137,7 +195,10 @@ def build_application(settings: Settings, services: Services) -> App:
                 interval=ANNOUNCE_SECONDS,
                 first=0,
                 chat_id=settings.checkers_chat_id,
-                data=TicketAnnouncer(services.escalation.tickets, desk),
+                data=TicketAnnouncer(
+                    services.escalation.tickets, desk,
+                    lock=ProcessLock(services.escalation.database, ANNOUNCE_LOCK),
+                ),
                 name="announce-tickets",
             )
     else:
@@ -259,9 +320,15 @@ def run_telegram(settings: Settings) -> None:
     # poll, two per ticket check): keep the log readable.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if not _telegram_reachable(settings):
+        log.info("stopped before Telegram could be reached")
+        return
     services = build_services(settings)
     application = build_application(settings, services)
     if settings.webhook_url:
+        from bot.telegram import webhook
+
+        webhook.install()  # a malformed body gets 400, not 500
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info(
             "webhook mode: listening on %s:%s/%s",

@@ -101,14 +101,21 @@ class TicketAnnouncer:
     bot starts are not announced again: /queue lists them.
     """
 
-    def __init__(self, tickets: Any, desk: Any) -> None:
+    def __init__(self, tickets: Any, desk: Any, lock: Any = None) -> None:
         self.tickets = tickets
         self.desk = desk
+        #: bot.storage.database.ProcessLock: with two `all` processes on one database, only
+        #: the one holding it posts, so each card reaches the group once (None: always post).
+        self.lock = lock
         self._seen: dict[int, int] | None = None
 
     def poll(self) -> list[Reply]:
         """The cards to post now (synchronous: it reads the database; run it in a thread)."""
         from bot.escalation.checkers_group import MILESTONES
+
+        if self.lock is not None and not self.lock.held():
+            self._seen = None  # if this process takes over, it starts from what is open then
+            return []
 
         open_tickets = self.tickets.list_open(limit=ANNOUNCE_SCAN_LIMIT)
         current = {t.id: t.askers for t in open_tickets}

@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from telegram import Bot, Update
@@ -35,6 +35,7 @@ from telegram.ext import (
 from bot.core.batching import MessageBatcher
 from bot.core.messages import Incoming, Reply
 from bot.telegram.checkers import on_checkers_update
+from bot.telegram.media import fetch_image, message_with_image
 from bot.telegram.replies import drop_keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
 from bot.texts import LANGUAGES, t
@@ -141,6 +142,16 @@ async def _submit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Incomin
             await context.bot.send_chat_action(incoming.chat_id, ChatAction.TYPING)
         except TelegramError as exc:
             log.debug("typing indicator for chat %s failed: %s", incoming.chat_id, exc)
+        source = (
+            message_with_image(update.message, state.me.id)
+            if update.message is not None and not incoming.is_command else None
+        )
+        if source is not None:
+            # A photo or image file (or the one replied to): fetched now, read (OCR) by the
+            # core off the event loop.
+            image = await fetch_image(context.bot, source)
+            if image is not None:
+                incoming = replace(incoming, image=image)
     await state.batcher.submit(incoming)
     return incoming
 

@@ -27,13 +27,13 @@ import signal
 
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.config import Settings
+from bot.config import ConfigurationError, Settings
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
 from bot.monitoring.health import Monitor
 from bot.monitoring.server import start_health_server
 from bot.storage.database import Database
-from bot.telegram.app import RATE_LIMIT_RETRIES, api_base_url, file_base_url
+from bot.telegram.app import RATE_LIMIT_RETRIES, api_base_url, file_base_url, wait_for_telegram
 from bot.telegram.checkers import make_sender
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ async def serve_notifications(settings: Settings, stop: asyncio.Event) -> None:
         # Same schema as the main bot; the migration lock makes concurrent starts safe.
         await asyncio.to_thread(database.migrate)
         bot = make_bot(settings)
-        await bot.initialize()
         try:
+            if not await wait_for_telegram(bot, stop):
+                log.info("notifier stopped before Telegram could be reached")
+                return
             dispatcher = OutboxDispatcher(
                 database,
                 make_sender(bot),
@@ -103,6 +105,8 @@ def run_notifier(settings: Settings) -> int:
 
     try:
         asyncio.run(main())
+    except ConfigurationError:
+        raise  # a person must fix it: `factcheck` says what, with exit status 2
     except Exception:  # noqa: BLE001 - say what failed; the orchestrator restarts the process
         log.exception("the notifier stopped on an error (database or Telegram unreachable?)")
         return 1

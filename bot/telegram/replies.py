@@ -114,6 +114,10 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> list
     sent: list[Message] = []
     try:
         for reply in replies:
+            if reply.photo is not None:  # a ticket's screenshot, above its card
+                photo = await _send_photo(bot, chat_id, reply.photo)
+                if photo is not None:
+                    sent.append(photo)
             # The core's splitter keeps every part valid HTML and puts the buttons on the last.
             for part in split_reply(reply, MessageLimit.MAX_TEXT_LENGTH):
                 message = await _send_one(
@@ -126,6 +130,19 @@ async def send_replies(bot: Bot, chat_id: int, replies: Sequence[Reply]) -> list
     except TelegramError as exc:
         log.warning("Telegram refused a reply in chat %s: %s", chat_id, exc)
     return sent
+
+
+async def _send_photo(bot: Bot, chat_id: int, path: str) -> Message | None:
+    """Send an image file; one that is gone (deleted by /forget or retention meanwhile) or
+    refused is skipped with a warning: the card that follows still says everything."""
+    try:
+        with open(path, "rb") as file:
+            return await bot.send_photo(chat_id, file)
+    except OSError as exc:
+        log.warning("image %s for chat %s is not available: %s", path, chat_id, exc)
+    except (BadRequest, NetworkError) as exc:
+        log.warning("Telegram refused an image for chat %s: %s", chat_id, exc)
+    return None
 
 
 async def drop_keyboard(message: Message | None) -> None:

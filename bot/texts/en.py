@@ -54,7 +54,9 @@ TEXTS: dict[str, str] = {
         "answer new questions and see what people are asking. Fact-checkers see the question "
         "text, not your name. Other voters never see your words: if they ask about the same "
         "claim, they see it as a fact-checker wrote it.\n"
-        "• Your 👍 / 🤔 feedback, to improve the answers.\n\n"
+        "• Your 👍 / 🤔 feedback, to improve the answers.\n"
+        "• Screenshots and links you send that go to fact-checkers: the picture (without its "
+        "photo details such as location) and what I read from it or the page.\n\n"
         "Questions are deleted after {days} days. /forget deletes everything about you now."
     ),
     # -- language --------------------------------------------------------------------------------
@@ -65,6 +67,8 @@ TEXTS: dict[str, str] = {
     "lang_name_en": "English",
     "region_TH": "Thailand",
     "region_MY": "Malaysia",
+    "kind_claim": "checked claim",
+    "kind_fact": "election information",
     # -- the verdict card ------------------------------------------------------------------------
     "verdict_true": "✅ TRUE",
     "verdict_false": "❌ FALSE",
@@ -177,6 +181,26 @@ TEXTS: dict[str, str] = {
     "url_only": (
         "🔗 I can't open links. Please paste the text of the claim, or tell me in one sentence "
         "what the link says."
+    ),
+    "link_unreadable": (
+        "🔗 I couldn't open that link. Please paste the text of the claim, or tell me in one "
+        "sentence what the page says."
+    ),
+    "image_no_text": (
+        "🖼️ I couldn't find any text in this picture. Send it again with a caption saying what "
+        "you want checked, or type the claim."
+    ),
+    "image_too_big": (
+        "🖼️ This image is too large for me to read. Send a screenshot of just the part you want "
+        "checked, or type the claim."
+    ),
+    "image_unreadable": (
+        "🖼️ I couldn't read this image (the file may be damaged or in a format I can't open). "
+        "Send it again as a photo, or type the claim."
+    ),
+    "image_no_ocr": (
+        "🖼️ I can't read pictures at the moment. Please type the claim, or send the picture "
+        "again with a caption saying what it claims."
     ),
     "truncated": "ℹ️ Your message was very long, so I checked only its first {chars} characters.",
     "unknown_command": "I don't know that command. /help lists what I can do.",

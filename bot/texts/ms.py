@@ -60,7 +60,10 @@ TEXTS: dict[str, str] = {
         "hanya nampak teks soalan, bukan nama anda. Pengundi lain tidak akan nampak kata-kata "
         "anda: jika mereka bertanya tentang dakwaan yang sama, mereka nampak ayat yang ditulis "
         "oleh pemeriksa fakta.\n"
-        "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n\n"
+        "• Maklum balas 👍 / 🤔 anda, untuk memperbaiki jawapan.\n"
+        "• Tangkapan skrin dan pautan yang anda hantar kepada penyemak fakta: gambar itu (tanpa "
+        "butiran foto seperti lokasi) dan teks yang saya baca daripadanya atau daripada "
+        "halaman itu.\n\n"
         "Soalan dipadam selepas {days} hari. /forget memadam semua data anda serta-merta."
     ),
     # -- language --------------------------------------------------------------------------------
@@ -71,6 +74,8 @@ TEXTS: dict[str, str] = {
     "lang_name_en": "bahasa Inggeris",
     "region_TH": "Thailand",
     "region_MY": "Malaysia",
+    "kind_claim": "dakwaan yang disemak",
+    "kind_fact": "maklumat pilihan raya",
     # -- the verdict card ------------------------------------------------------------------------
     "verdict_true": "✅ BENAR",
     "verdict_false": "❌ PALSU",
@@ -185,6 +190,26 @@ TEXTS: dict[str, str] = {
     "url_only": (
         "🔗 Saya tidak dapat membuka pautan. Sila tampal teks dakwaan itu, atau terangkan dalam "
         "satu ayat apa kandungan pautan tersebut."
+    ),
+    "link_unreadable": (
+        "🔗 Saya tidak dapat membuka pautan itu. Sila tampal teks dakwaan itu, atau terangkan "
+        "dalam satu ayat apa kandungan halaman tersebut."
+    ),
+    "image_no_text": (
+        "🖼️ Saya tidak menemui sebarang teks dalam gambar ini. Hantar semula dengan kapsyen "
+        "tentang apa yang anda mahu disemak, atau taip dakwaan itu."
+    ),
+    "image_too_big": (
+        "🖼️ Gambar ini terlalu besar untuk saya baca. Hantar tangkapan skrin bahagian yang anda "
+        "mahu disemak sahaja, atau taip dakwaan itu."
+    ),
+    "image_unreadable": (
+        "🖼️ Saya tidak dapat membaca gambar ini (fail mungkin rosak atau dalam format yang saya "
+        "tidak dapat buka). Hantar semula sebagai foto, atau taip dakwaan itu."
+    ),
+    "image_no_ocr": (
+        "🖼️ Saya tidak dapat membaca gambar buat masa ini. Sila taip dakwaan itu, atau hantar "
+        "semula gambar dengan kapsyen tentang apa yang didakwanya."
     ),
     "truncated": "ℹ️ Mesej anda sangat panjang, jadi saya hanya menyemak {chars} aksara pertama.",
     "unknown_command": "Saya tidak kenal arahan itu. /help menyenaraikan apa yang boleh saya buat.",

@@ -34,6 +34,9 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Settings:
         "cache_dir": tmp_path / "cache",
         "rate_limit_per_minute": 1000,
         "rate_limit_per_day": 10000,
+        # Tests never reach the internet: the link tests serve pages from loopback themselves.
+        "read_links": False,
+        "media_dir": tmp_path / "media",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from types import MappingProxyType
 
@@ -75,3 +76,15 @@ def test_candidate_labels_are_short_numbered_and_show_no_verdict():
     for marker in ("✅", "❌", "⚠️", "🌓", "❓"):
         assert marker not in label and marker not in reply.text
     assert long_text.strip() in reply.text  # the full text is in the message itself
+
+
+def test_each_option_says_its_country_and_whether_it_is_a_checked_claim() -> None:
+    th = entry(text=MappingProxyType({"en": "Do I get fined for not voting?"}))
+    th = replace(th, id="th-fine", region="TH", kind="claim", verdict="false")
+    my = replace(th, id="my-fine", region="MY", kind="fact", verdict=None)
+    listing = clarify_reply([th, my], "en", "1").text
+    assert "🇹🇭 Thailand · checked claim" in listing
+    assert "🇲🇾 Malaysia · election information" in listing
+    thai = clarify_reply([th, my], "th", "1").text
+    assert "🇹🇭 ไทย · ข้อกล่าวอ้างที่ตรวจสอบแล้ว" in thai
+    assert "🇲🇾 มาเลเซีย · ข้อมูลการเลือกตั้ง" in thai

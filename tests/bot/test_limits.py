@@ -72,3 +72,16 @@ async def test_conversation_sends_the_notice_once(make_services):
     assert replies[4] == [] and replies[5] == []
     other = await conversation.handle(Incoming.from_text(8, 8, "/help"))
     assert other[0].text == t("en", "help")
+
+
+def test_would_allow_says_what_check_would_without_counting() -> None:
+    from bot.core.limits import RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(2, 100, clock=lambda: now[0])
+    assert limiter.would_allow(7)
+    assert limiter.check(7).allowed and limiter.would_allow(7)
+    assert limiter.check(7).allowed and not limiter.would_allow(7)
+    assert not limiter.would_allow(7)  # asking again counts nothing
+    now[0] = 61.0
+    assert limiter.would_allow(7) and limiter.check(7).allowed

@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import pytest
+from fake_matchers import NeverSure
 from sqlalchemy import inspect, select, text
 
 from bot.core.messages import Incoming, Reply
@@ -30,7 +31,6 @@ from bot.escalation.ticket_index import OpenTicketIndex
 from bot.storage import Database
 from bot.storage.models import Ticket
 from bot.texts import t
-from knowledge.model import Entry
 
 CHECKER = 777
 GROUP = -100777
@@ -57,39 +57,6 @@ D = Voter(4, "th", "คุณประยุทธ์ วงศ์ใหญ่ �
 E = Voter(5, "en", "Aminah Binti Osman asks: will soldiers count the ballots in Yala this year?",
           ("Aminah", "Osman"))
 VOTERS = (A, B, C, D, E)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Unsure:
-    decision: str = "clarify"
-    entry_id: str | None = None
-    candidates: tuple[Candidate, ...] = ()
-
-
-class EverythingPlausible:
-    """Every open ticket is plausible, none is sure (the Matcher interface the index uses)."""
-
-    def __init__(self, entries: list[Entry] | None = None) -> None:
-        self.entries = {e.id: e for e in entries or []}
-
-    def match(self, text: str, language: str | None = None) -> Unsure:
-        return Unsure(candidates=self.next_candidates(text, set(), language))
-
-    def next_candidates(self, text: str, exclude: set[str], language: str | None = None
-                        ) -> tuple[Candidate, ...]:
-        return tuple(Candidate(e, 0.5) for e in self.entries if e not in exclude)[:3]
-
-    def updated(self, entries: list[Entry]) -> EverythingPlausible:
-        return EverythingPlausible(list(entries))
-
-    def with_entries(self, extra: list[Entry]) -> EverythingPlausible:
-        return EverythingPlausible([*self.entries.values(), *extra])
 
 
 class Inboxes:
@@ -142,7 +109,7 @@ def services(make_services, database: Database):  # type: ignore[no-untyped-def]
     built = make_services(database_url=database.url, checker_ids=str(CHECKER))
     assert built.escalation is not None and built.answered is not None
     built.escalation.tickets.index = OpenTicketIndex(
-        built.database, base=lambda: EverythingPlausible()
+        built.database, base=lambda: NeverSure()
     )
     return built
 

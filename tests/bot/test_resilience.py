@@ -149,3 +149,13 @@ async def test_a_knowledge_reload_swaps_knowledge_and_matcher_together(
     (kb / "broken.yml").write_text("entries: [{id: BAD ID}]\n", encoding="utf-8")
     assert not await services.reload_knowledge()
     assert services.knowledge.snapshot() == (new_kb, new_matcher)
+
+
+async def test_a_message_with_a_lone_surrogate_and_nul_is_stored_and_escalated(
+    services, chat, db
+):
+    replies = await chat.say("Soldiers \ud800 will guard\x00 every ballot box and arrest voters")
+    assert replies[0].text == t("en", "escalated_new")
+    (ticket,) = db.rows(Ticket)
+    assert ticket.claim_text == "Soldiers \ufffd will guard every ballot box and arrest voters"
+    assert len(services.spool) == 0

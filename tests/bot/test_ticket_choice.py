@@ -11,9 +11,8 @@ one, over tests/data/kb-small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
+from fake_matchers import NeverSure
 from sqlalchemy import select, text
 
 from bot.core.messages import Incoming, Reply
@@ -22,7 +21,6 @@ from bot.monitoring import metrics
 from bot.storage import Database
 from bot.storage.models import OutboxMessage, Ticket
 from bot.texts import t
-from knowledge.model import Entry
 
 CHECKER = 777
 CLAIM = "Soldiers will guard every ballot box and arrest opposition voters"
@@ -34,39 +32,6 @@ WORDED = "The army is to guard ballot boxes and detain people voting for the opp
 ANSWER = dict(verdict="false", explanation={"en": "No. Police keep order; nobody is arrested "
                                                   "for their vote."},
               sources=["https://example.org/soldiers"])
-
-
-@dataclass(frozen=True)
-class Candidate:
-    entry_id: str
-    score: float
-
-
-@dataclass(frozen=True)
-class Unsure:
-    decision: str = "clarify"
-    entry_id: str | None = None
-    candidates: tuple[Candidate, ...] = ()
-
-
-class NeverSure:
-    """Every open ticket is plausible, none is sure (the Matcher interface the index uses)."""
-
-    def __init__(self, entries: list[Entry] | None = None) -> None:
-        self.entries = {e.id: e for e in entries or []}
-
-    def match(self, text: str, language: str | None = None) -> Unsure:
-        return Unsure(candidates=self.next_candidates(text, set(), language))
-
-    def next_candidates(self, text: str, exclude: set[str], language: str | None = None
-                        ) -> tuple[Candidate, ...]:
-        return tuple(Candidate(e, 0.5) for e in self.entries if e not in exclude)[:3]
-
-    def updated(self, entries: list[Entry]) -> NeverSure:
-        return NeverSure(list(entries))
-
-    def with_entries(self, extra: list[Entry]) -> NeverSure:
-        return NeverSure([*self.entries.values(), *extra])
 
 
 @pytest.fixture

@@ -32,6 +32,12 @@ Gaps bridged (each is a difference between the emulator and the real Bot API):
 * errors: the emulator answers errors as HTTP 500 ``{"message": ...}``; the bridge turns them into
   Telegram's ``{"ok": false, "error_code", "description"}`` and records them as problems.
 
+Files, which the emulator does not have at all: a test gives the bridge an image
+(:meth:`Bridge.add_file`) and a voter sends a photo message naming its ``file_id``; the bridge
+answers ``getFile`` and serves the download at ``/file/bot<token>/<file_path>`` as Telegram does,
+and answers ``sendPhoto`` itself (recording it, returning a photo message), so a photo a voter
+sends reaches the bot and the one the bot posts to the checkers' group is seen by the test.
+
 It also lets a test inject Telegram failures (:meth:`Bridge.inject`: 403 "bot was blocked by the
 user", 429 with ``retry_after``, 502) to check that the bot degrades instead of crashing, and it
 records every Bot API call (:attr:`Bridge.calls`) so tests can see typing indicators, callback
@@ -147,6 +153,8 @@ class Bridge:
         self._webhooks: dict[str, dict[str, Any]] = {}
         self._commands: dict[str, Any] = {}
         self._bot_user: dict[str, Any] | None = None
+        self._files: dict[str, bytes] = {}
+        self._sent_photos = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._server: tornado.httpserver.HTTPServer | None = None
@@ -197,6 +205,7 @@ class Bridge:
             [
                 (rf"{BRIDGE_PREFIX}/webhook/(?P<token>[^/]+)", _WebhookHandler, {"bridge": self}),
                 (r"/bot(?P<token>[^/]+)/(?P<method>[A-Za-z]+)", _BotApiHandler, {"bridge": self}),
+                (r"/file/bot(?P<token>[^/]+)/(?P<path>.+)", _FileHandler, {"bridge": self}),
             ]
         )
         sockets = tornado.netutil.bind_sockets(0, self.host)
@@ -234,6 +243,17 @@ class Bridge:
         """Answer the next ``times`` calls of ``method`` (for ``chat_id``) with a Telegram error."""
         with self._lock:
             self._faults.append(Fault(method, error_code, description, chat_id, times, retry_after))
+
+    def add_file(self, data: bytes) -> str:
+        """Keep `data` as a Telegram file; returns its file_id (for a voter's photo message)."""
+        file_id = f"file{zlib.crc32(data):08x}{len(self._files)}"
+        with self._lock:
+            self._files[file_id] = data
+        return file_id
+
+    def file(self, file_id: str) -> bytes | None:
+        with self._lock:
+            return self._files.get(file_id)
 
     def calls_of(self, method: str, chat_id: int | None = None) -> list[Call]:
         with self._lock:
@@ -390,6 +410,17 @@ class Bridge:
                     "pending_update_count": 0,
                 },
             }
+        if method == "getFile":
+            data = self.file(str(params.get("file_id", "")))
+            if data is None:
+                return {"ok": False, "error_code": 400, "description": "Bad Request: wrong file_id"}
+            file_id = str(params["file_id"])
+            return {"ok": True, "result": {
+                "file_id": file_id, "file_unique_id": f"u{file_id}", "file_size": len(data),
+                "file_path": f"photos/{file_id}.jpg",
+            }}
+        if method == "sendPhoto":
+            return {"ok": True, "result": self._photo_message(params)}
         if method == "getUpdates":
             return await self._get_updates(token, params, as_json, hung_up)
         if method == "setWebhook":
@@ -430,6 +461,25 @@ class Bridge:
         if method in NULL_TO_TRUE_METHODS and body.get("result") is None:
             return {"ok": True, "result": True}
         return body
+
+    def _photo_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What Telegram answers to sendPhoto: the message with the photo in one size."""
+        chat_id = str(params.get("chat_id"))
+        with self._lock:
+            self._sent_photos += 1
+            number = 10_000_000 + self._sent_photos
+            chat = self._chats.get(chat_id) or {"id": int(chat_id), "type": "private"}
+            bot_user = self._bot_user
+        message: dict[str, Any] = {
+            "message_id": number, "date": int(time.time()), "chat": chat,
+            "photo": [{"file_id": f"sent{number}", "file_unique_id": f"usent{number}",
+                       "width": 800, "height": 600}],
+        }
+        if bot_user is not None:
+            message["from"] = bot_user
+        if params.get("caption"):
+            message["caption"] = params["caption"]
+        return message
 
     def _edited(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         if params.get("inline_message_id"):
@@ -569,6 +619,21 @@ class _BotApiHandler(_BridgeHandler):
 
     async def get(self, token: str, method: str) -> None:
         await self._handle(token, method)
+
+
+class _FileHandler(_BridgeHandler):
+    """``/file/bot<token>/photos/<file_id>.jpg``: a file download, as Telegram serves it."""
+
+    async def get(self, token: str, path: str) -> None:
+        file_id = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        data = self.bridge.file(file_id)
+        self.bridge._record("downloadFile", {"file_path": path}, {"ok": data is not None})
+        if data is None:
+            self.set_status(404)
+            self.finish("not found")
+            return
+        self.set_header("Content-Type", "application/octet-stream")
+        self.finish(data)
 
 
 class _WebhookHandler(_BridgeHandler):

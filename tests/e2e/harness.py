@@ -217,6 +217,7 @@ class BotProcess:
                 "TELEGRAM_API_URL": api_url,
                 "DATABASE_URL": f"sqlite:///{workdir / 'bot.db'}",
                 "CACHE_DIR": str(cache_dir or workdir / "cache"),
+                "MEDIA_DIR": str(workdir / "media"),
                 "KNOWLEDGE_DIR": str(knowledge_dir),
                 "KNOWLEDGE_RELOAD_SECONDS": "1",
                 "CHECKERS_CHAT_ID": str(CHECKERS_CHAT_ID),
@@ -384,6 +385,20 @@ class Voter:
             }
             message["forward_date"] = int(time.time()) - 3600
             message["forward_sender_name"] = "Someone"
+        self._post("sendMessage", message)
+
+    def send_photo(self, file_id: str, size: int, caption: str = "") -> None:
+        """Send a photo (a file the bridge holds: Bridge.add_file), as a Telegram client does:
+        the picture in two sizes, with an optional caption."""
+        sizes = [
+            {"file_id": f"thumb-{file_id}", "file_unique_id": f"uthumb-{file_id}",
+             "width": 90, "height": 90, "file_size": 2_000},
+            {"file_id": file_id, "file_unique_id": f"u{file_id}", "width": 800, "height": 600,
+             "file_size": size},
+        ]
+        message = self._base() | {"photo": sizes}
+        if caption:
+            message["caption"] = caption
         self._post("sendMessage", message)
 
     def mention(self, text: str) -> None:

@@ -95,3 +95,9 @@ def test_webhook_refuses_posts_without_the_secret(e2e) -> None:
     assert no_secret.status_code == 403
     assert wrong.status_code == 403
     assert hook["secret_token"]
+    # With the right secret, a body that is not JSON (or not UTF-8) is the request's fault: 400.
+    right = {"X-Telegram-Bot-Api-Secret-Token": hook["secret_token"],
+             "Content-Type": "application/json"}
+    for body in (b'{"update_id": 1, "message": ', b"\xff\xfe not utf-8"):
+        response = httpx.post(hook["url"], content=body, headers=right, timeout=5)
+        assert response.status_code == 400, (body, response.status_code)

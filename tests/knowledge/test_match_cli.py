@@ -98,3 +98,25 @@ def test_match_reads_knowledge_dir_like_every_other_command(tmp_path: Path) -> N
     (result,) = [json.loads(line) for line in proc.stdout.splitlines()]
     assert result["candidates"], result
     assert all(c["id"].startswith("small-") for c in result["candidates"])
+
+
+def test_match_answers_bad_lines_and_goes_on(tmp_path: Path) -> None:
+    """A lone surrogate or invalid UTF-8 gets one object with an "error" (SPEC 1.1); the next
+    line is still matched."""
+    stdin = (
+        b'{"text": "\\udc80 can I vote by SMS"}\n'
+        b"\xc3\x28 ballot\n"
+        b"When was advance voting for Thailand's 2023 election?\n"
+    )
+    env = {**os.environ, "CACHE_DIR": str(tmp_path), "OMP_NUM_THREADS": "1", "LC_ALL": "C"}
+    proc = subprocess.run(
+        [factcheck(), "match", "--knowledge", str(KB_SMALL)], input=stdin, capture_output=True,
+        env=env, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    out = [json.loads(line) for line in proc.stdout.decode("utf-8").splitlines()]
+    assert len(out) == 3
+    assert [obj["text"] for obj in out[:2]] == ["\ufffd can I vote by SMS", "\ufffd( ballot"]
+    assert "surrogate" in out[0]["error"] and "UTF-8" in out[1]["error"]
+    assert all(obj["decision"] in ("answer", "clarify", "escalate") for obj in out)
+    assert out[2]["entry"] == "small-th-advance-voting-date" and "error" not in out[2]

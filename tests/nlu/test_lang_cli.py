@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,3 +58,28 @@ def test_lang_help_describes_the_protocol() -> None:
     assert result.returncode == 0
     assert "JSON" in result.stdout
     assert "ms" in result.stdout
+
+
+def test_lang_answers_bad_lines_too_and_writes_only_utf8() -> None:
+    """SPEC 1.1: a lone surrogate or invalid UTF-8 gets its own answer with an "error", in
+    order, and the lines after it are answered (it used to end with a traceback)."""
+    stdin = (
+        b'{"text": "\\ud800 abc"}\n'
+        b'{"text":"after"}\n'
+        b"\xff\xfe when is polling day\n"
+        b'{"text": "nul\\u0000 inside"}\n'
+        b"last line\n"
+    )
+    result = subprocess.run(
+        [_factcheck(), "lang"], input=stdin, capture_output=True, timeout=120, check=False,
+        env={**os.environ, "LC_ALL": "C", "PYTHONIOENCODING": ""},
+    )
+    assert result.returncode == 0, result.stderr.decode(errors="replace")
+    answers = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [a["text"] for a in answers] == [
+        "\ufffd abc", "after", "\ufffd\ufffd when is polling day", "nul inside", "last line",
+    ]
+    assert "surrogate" in answers[0]["error"]
+    assert "UTF-8" in answers[2]["error"]
+    assert [("error" in a) for a in answers] == [True, False, True, False, False]
+    assert all(a["language"] in ("th", "ms", "en", "und") for a in answers)

@@ -248,13 +248,20 @@ async def test_healthz_describes_the_process(
 
 async def test_healthz_is_503_when_the_database_is_unreachable(serve: Any) -> None:
     nobody = free_port()  # nothing listens here: connections are refused
-    database = Database(f"postgresql+psycopg://postgres@127.0.0.1:{nobody}/x?connect_timeout=3")
+    database = Database(
+        f"postgresql+psycopg://dbadmin@127.0.0.1:{nobody}/votersdb?connect_timeout=3"
+    )
     try:
         client = await serve(live(Monitor(role="notifier", database=database)))
         status, body = await client.health()
         assert status == 503
         assert body["status"] == "down" and "database unreachable" in body["problems"]
         assert body["database"]["ok"] is False and body["database"]["error"]
+        # Anyone who reaches the port reads /healthz: it says what failed, not where or as whom.
+        error = body["database"]["error"]
+        assert "refused" in error
+        for private in ("127.0.0.1", str(nobody), "dbadmin", "votersdb"):
+            assert private not in error, error
         assert "outbox" not in body
         samples = await client.metrics()  # metrics still answer, saying the database is down
         assert value(samples, "factcheck_database_up") == 0
@@ -412,3 +419,24 @@ async def test_a_taken_port_is_logged_and_the_bot_runs_on(
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert errors and str(port) in errors[0].getMessage()
     assert await start_health_server(plain_monitor, "127.0.0.1", 0) is None  # 0 = off
+
+
+async def test_invalid_knowledge_files_make_health_degraded(
+    make_services: Callable[..., Services], tmp_path: Any, serve: Any
+) -> None:
+    """A broken edit keeps the last good knowledge serving, but it is not `ok`: the edit is not
+    being served and somebody must fix it."""
+    import shutil
+
+    kb = tmp_path / "kb"
+    shutil.copytree(KB_SMALL, kb)
+    services = make_services(f"sqlite:///{tmp_path / 'k.db'}", knowledge_dir=kb)
+    client = await serve(live(Monitor.for_services(services)))
+    status, body = await client.health()
+    assert status == 200 and body["status"] == "ok", body
+    (kb / "broken.yml").write_text("entries: [{id: BAD ID}]\n", encoding="utf-8")
+    assert not await services.reload_knowledge()
+    status, body = await client.health()
+    assert status == 200 and body["status"] == "degraded"
+    assert body["knowledge"]["reload_errors"] > 0
+    assert any("knowledge files are invalid" in p for p in body["problems"])

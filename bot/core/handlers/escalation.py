@@ -10,11 +10,11 @@ it is saved and will be passed on.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 from bot.core.cards import ticket_offer_reply
 from bot.core.context import TurnContext
+from bot.core.handlers import media as media_turn
 from bot.core.messages import Reply
 from bot.core.ports import EscalationVia
 from bot.monitoring import metrics
@@ -23,8 +23,11 @@ log = logging.getLogger(__name__)
 
 
 async def escalate(
-    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None
+    ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None,
+    key: str | None = None,
 ) -> list[Reply]:
+    """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
+    link already sent to a ticket, see bot.core.handlers.media)."""
     incoming = ctx.incoming
     language = ctx.lang
     result = await ctx.db(
@@ -35,10 +38,12 @@ async def escalate(
             language=language,
             question_id=question_id,
             ask_similar=True,  # a voter is here to say whether it is a claim being checked
+            key=key,
         )
     )
     receipt = result.value
     if receipt is not None:
+        await media_turn.attach(ctx, receipt.ticket_id, question_id)
         if receipt.offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says
             _retry_spool(ctx)
@@ -79,4 +84,4 @@ def _retry_spool(ctx: TurnContext) -> None:
     if not len(spool) or repository is None:
         return
     if ctx.deps.background is not None:
-        ctx.deps.background(asyncio.to_thread(spool.drain, repository))
+        ctx.deps.background(ctx.deps.guard.run(spool.drain, repository))

@@ -17,6 +17,7 @@ import logging
 from bot.core import policy
 from bot.core.cards import card_reply
 from bot.core.context import TurnContext
+from bot.core.handlers import media as media_turn
 from bot.core.handlers import smalltalk
 from bot.core.handlers.clarify import offer
 from bot.core.handlers.escalation import escalate
@@ -32,6 +33,19 @@ log = logging.getLogger(__name__)
 
 async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | None) -> list[Reply]:
     private = ctx.incoming.is_private
+    if ctx.incoming.media is not None:
+        # The same image or page as a ticket's: that ticket (or its answer) at once.
+        key = await media_turn.known_ticket_key(ctx) if private else None
+        if key is not None:
+            question_id = await _record(
+                ctx, prepared, None, None, QuestionDecision.ESCALATE, None
+            )
+            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+            question.escalated = True
+            return await escalate(ctx, prepared.store_text, question_id, key=key)
+        early = media_turn.early_reply(ctx, prepared)
+        if early is not None:
+            return [early]
     if prepared.kind == "empty":
         return [Reply(ctx.t("empty" if private else "group_hint"))]
     if prepared.kind == "url_only":
