@@ -531,7 +531,9 @@ def targets(h: HeldOut) -> dict[str, tuple[bool, str]]:
 def calibration_block(cals: dict[str, Calibration]) -> str:
     lines = ["CALIBRATIONS: dict[str, Calibration] = {"]
     for mode, c in cals.items():
-        weights = [f"{x:g}," for x in c.weights]
+        # A feature appended since a mode was last fitted has weight 0 in it.
+        padded = (*c.weights, *[0.0] * (len(FEATURES) - len(c.weights)))
+        weights = [f"{x:g}," for x in padded]
         lines.append(f'    "{mode}": Calibration(')
         lines.append("        (")
         for start in range(0, len(weights), 8):

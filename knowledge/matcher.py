@@ -512,6 +512,7 @@ class Matcher:
             )
             ecov = 0.0
             ge = 0.0
+            ecov_raw = 0.0
             # How much of the entry's text the message covers. A text of one common word
             # ("Where do I have to vote?" is "vote") is covered by every election message, so
             # each text counts as if it had one average word more than it has.
@@ -521,9 +522,11 @@ class Matcher:
                     w_all = sum(self._words.term_idf(t) for t in toks)
                     w_hit = sum(self._words.term_idf(t) for t in toks if t in q_tokens)
                     ecov = max(ecov, w_hit / (w_all + self._words.mean_idf))
+                    ecov_raw = max(ecov_raw, w_hit / w_all if w_all else 0.0)
                 grams = set(a.grams)
                 if grams:
                     ge = max(ge, len(grams & q_grams) / (len(grams) + GRAMS_PER_WORD))
+                    ecov_raw = max(ecov_raw, len(grams & q_grams) / len(grams))
             nm = self._near_miss(query, doc)
             xling = float(lang in LANGUAGES and lang not in doc.languages)
             values.update(
@@ -539,6 +542,7 @@ class Matcher:
                     "use_xling": values.get("use", 0.0) * xling,
                     "region": _region_agreement(query, doc.region),
                     "near_miss": float(nm),
+                    "ecov_raw": ecov_raw,
                 }
             )
             rows.append(tuple(float(values.get(f, 0.0)) for f in FEATURES))
@@ -720,13 +724,14 @@ def load_probes() -> tuple[tuple[str, str], ...]:
 
 
 _QCOV_ANY = FEATURES.index("qcov_any")
-_ECOV_ANY = FEATURES.index("ecov_any")
+_ECOV_RAW = FEATURES.index("ecov_raw")
 
 
 def cover(row: np.ndarray) -> float:
     """How much a message and an entry's best text cover each other: the smaller of the two
-    coverages, each by words or by trigrams, whichever matched better."""
-    return float(min(row[_QCOV_ANY], row[_ECOV_ANY]))
+    coverages, each by words or by trigrams, whichever matched better (the entry's unsmoothed:
+    a short headline the message contains is covered)."""
+    return float(min(row[_QCOV_ANY], row[_ECOV_RAW]))
 
 
 def _layout(counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

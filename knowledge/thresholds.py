@@ -20,12 +20,14 @@ from dataclasses import dataclass
 #: level matched better); whether the entry has no text in the message's language, alone and
 #: times the USE cosine; whether the country the message names is the entry's region (+1),
 #: another (-1) or none is named (0); and the near-miss flag. Leads, z-scores and coverages mean
-#: the same on a base of forty entries and on one of ten thousand; raw cosines less so.
+#: the same on a base of forty entries and on one of ten thousand; raw cosines less so. Last,
+#: `ecov_raw`: the entry-text coverage without the smoothing of short texts, read by the answer
+#: gate only (never weighted: a two-word headline fully covered is a verbatim question).
 FEATURES = (
     "use", "use_gap", "use_lead5", "use_z", "use_ans",
     "e5", "e5_gap", "e5_lead5", "e5_z", "e5_ans", "e5_on", "fused_z",
     "qcov", "ecov", "gq", "ge", "cov_min", "qcov_any", "ecov_any", "xling", "use_xling",
-    "region", "near_miss",
+    "region", "near_miss", "ecov_raw",
 )
 
 
@@ -105,7 +107,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             3.908, 5.368, 2.579, 0.506, 0, 0, 0, 0,
             0, 0, 0, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0,
         ),
         -5.176, 1.01, 0.05, 0.23, 0,
         null_quantile=0.9, answer_cover_min=0, rival_min=0,
@@ -114,7 +116,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             1.072, 4.899, 0.462, 0.445, 0, 0, 0, 0,
             0, 0, 0, 0, 0.066, 2.748, 1.942, -0.995,
-            -1.445, 2.474, 1.201, -0.759, 5.501, -0.202, -1.562,
+            -1.445, 2.474, 1.201, -0.759, 5.501, -0.202, -1.562, 0,
         ),
         -4.974, 0.93, 0.05, 0.17, 0,
         null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
@@ -123,7 +125,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             -0.976, 5.126, 0.588, 0.443, 4.57, 0, 0, 0,
             0, 0, 0, 0, 0, 2.578, 2.088, -0.746,
-            -1.422, 2.329, 1.151, -0.379, 4.794, -0.163, -1.64,
+            -1.422, 2.329, 1.151, -0.379, 4.794, -0.163, -1.64, 0,
         ),
         -5.163, 0.93, 0.05, 0.19, 0,
         null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
@@ -132,7 +134,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             0.222, 4.747, -0.631, 0.5, 0, 0, 0, 0,
             0, 0, 0, 0, 0.898, 4.949, 0.612, -3.515,
-            -0.986, 2.984, 2.297, -0.356, 5.058, 0.044, -1.654,
+            -0.986, 2.984, 2.297, -0.356, 5.058, 0.044, -1.654, 0,
         ),
         -5.201, 0.99, 0.05, 0.19, 0,
         null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
@@ -141,7 +143,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             1.72, 4.562, 0.539, 0.425, 0, 0, 0, 0,
             0, 0, 0, 0, -0.026, 2.76, 1.983, -1.164,
-            -1.451, 2.505, 1.139, -0.726, 5.341, -0.235, -1.626,
+            -1.451, 2.505, 1.139, -0.726, 5.341, -0.235, -1.626, 0,
         ),
         -5.179, 0.93, 0.05, 0.17, 0,
         null_quantile=0.85, answer_cover_min=0.6, rival_min=0,
@@ -150,7 +152,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             -0.936, 4.757, -0.398, 0.464, 3.819, 0, 0, 0,
             0, 0, 0, 0, 0.382, 4.834, 0.945, -3.433,
-            -1.338, 3.108, 2.426, -0.186, 4.743, -0.06, -1.702,
+            -1.338, 3.108, 2.426, -0.186, 4.743, -0.06, -1.702, 0,
         ),
         -5.446, 0.93, 0.05, 0.15, 0,
         null_quantile=0.9, answer_cover_min=0.6, rival_min=0,
@@ -159,7 +161,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             -0.152, 4.055, 0.442, -0.274, 3.596, 2.249, 2.892, 0.498,
             0.718, 3.02, 0, 0.222, -0.502, 5.307, 1.253, -4.093,
-            -3.397, 3.392, 2.62, 0.02, 4.825, -0.355, -1.846,
+            -3.397, 3.392, 2.62, 0.02, 4.825, -0.355, -1.846, 0,
         ),
         -10.011, 0.3, 0.05, 0.17, 0,
         null_quantile=0.9, answer_cover_min=0.8, rival_min=0,
@@ -168,7 +170,7 @@ CALIBRATIONS: dict[str, Calibration] = {
         (
             -0.92, 4.615, -0.4, -0.45, 3.554, -0.253, 0.906, 0.307,
             0.615, -0.1, -0.705, 0.897, 0.242, 5.311, 0.629, -3.044,
-            -1.652, 3.276, 2.668, -0.151, 4.571, -0.101, -1.756,
+            -1.652, 3.276, 2.668, -0.151, 4.571, -0.101, -1.756, 0,
         ),
         -5.288, 0.9, 0.05, 0.17, 0,
         null_quantile=0.85, answer_cover_min=0.6, rival_min=0.01,
