@@ -15,9 +15,11 @@ from bot.media.ocr import OcrEngine
 pytestmark = pytest.mark.e2e
 
 # Unlike anything in tests/e2e/kb and unlike the other e2e tests' claims.
+# (Answered claims of other e2e tests are knowledge by the time this runs, and ballots and
+# soldiers are among them: a claim near them would be offered those first.)
 CLAIM = (
-    "A video shows soldiers burning a pile of ballot papers behind a temple in Chiang Mai "
-    "late last night"
+    "A livestream shows a monkey stealing the district chief's spectacles while he voted "
+    "in Chiang Mai this morning"
 )
 
 
