@@ -275,11 +275,17 @@ def tabulate(
     )
     used = {s.query.base for s in scored}
     scales = {b: matchers[b].null_scale(cal) for b in used}
+    # Each base's probe quantiles and ceiling, computed once per base, not once per query.
+    bars = {
+        b: {q: float(np.quantile(null, q)) if q > 0 and len(null) else 0.0
+            for q in NULL_QUANTILES}
+        for b, null in scales.items()
+    }
     for i, s in enumerate(scored):
         matcher = matchers[s.query.base]
         null = scales[s.query.base]
         for q in NULL_QUANTILES:
-            t.null[q][i] = float(np.quantile(null, q)) if q > 0 and len(null) else 0.0
+            t.null[q][i] = bars[s.query.base][q]
         t.ceiling[i] = float(null[-1]) if len(null) else 0.0
         t.known[i] = s.query.known
         t.query_region[i] = bool(s.feats.query_regions)

@@ -484,7 +484,7 @@ class Matcher:
         q_tok_total = sum(q_tok_w.values())
         q_gram_total = sum(q_gram_w.values())
         # Leads: over the best other entry, and over the fifth best (the "pack"), by each model.
-        sorted_scores = {name: np.sort(s)[::-1] for name, s in dense.items()}
+        sorted_scores = {name: _top_five(s) for name, s in dense.items()}
         for i in cands:
             doc = self._docs[i]
             values: dict[str, float] = {}
@@ -732,6 +732,14 @@ def cover(row: np.ndarray) -> float:
     coverages, each by words or by trigrams, whichever matched better (the entry's unsmoothed:
     a short headline the message contains is covered)."""
     return float(min(row[_QCOV_ANY], row[_ECOV_RAW]))
+
+
+def _top_five(scores: np.ndarray) -> np.ndarray:
+    """The five best scores, best first (a partial sort: a base may have 10,000 entries)."""
+    if len(scores) <= 5:
+        return np.sort(scores)[::-1]
+    top = np.partition(scores, len(scores) - 5)[-5:]
+    return np.sort(top)[::-1]
 
 
 def _layout(counts: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
