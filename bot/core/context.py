@@ -2,35 +2,32 @@
 
 Handlers receive a `TurnContext` and return replies; they never reach for globals. The context
 carries the incoming message, the reply language, the chat's short-term memory, a consistent
-snapshot of the knowledge and its matcher, and `db()`, which runs a call on the repository (typed
-by the core's ports, bot.core.ports) off the event loop and turns a database failure into a logged
-`DbResult(ok=False)` instead of an exception, so every handler decides explicitly what "the
-database is down" means for the voter.
+snapshot of the knowledge and its matcher, and `store`, the core's storage port awaited through the
+database guard (bot.core.guarded_store): `await ctx.store.escalate(...)` runs off the event loop and
+turns a database failure into a logged `DbResult(ok=False)` instead of an exception, so every
+handler decides explicitly what "the database is down" means for the voter.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol
 
 from bot.core.callbacks import EntryIndex
+from bot.core.guarded_store import DbResult, GuardedStore
 from bot.core.limits import RateLimiter
 from bot.core.match_cache import MatchCache
 from bot.core.messages import Incoming
 from bot.core.ports import CoreStore
 from bot.core.spool import Spool
 from bot.core.state import ChatMemory, Memory, QuestionContext, stored_question_id
-from bot.storage.guard import DatabaseGuard, DatabaseUnavailable
+from bot.storage.guard import DatabaseGuard
 from bot.texts import t
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher
 from knowledge.model import Entry
 from nlu.intents import IntentResult
-
-log = logging.getLogger(__name__)
-T = TypeVar("T")
 
 
 class IntentParser(Protocol):
@@ -67,15 +64,6 @@ class CoreDeps:
     read_links: bool = True
 
 
-@dataclass(frozen=True)
-class DbResult(Generic[T]):
-    """A repository call's outcome: `ok` False when there is no database or the call failed
-    (logged); `value` is what the call returned when `ok`."""
-
-    ok: bool
-    value: T | None = None
-
-
 @dataclass
 class TurnContext:
     incoming: Incoming
@@ -91,6 +79,11 @@ class TurnContext:
     @property
     def repository(self) -> CoreStore | None:
         return self.deps.repository
+
+    @property
+    def store(self) -> GuardedStore:
+        """The storage port, awaited through the guard; every call returns a `DbResult`."""
+        return GuardedStore(self.deps.repository, self.deps.guard)
 
     def entry(self, entry_id: str | None) -> Entry | None:
         """A published entry of the knowledge this turn is using, else None."""
@@ -113,27 +106,11 @@ class TurnContext:
         if question_id is None:
             return None
         user_id = self.incoming.user_id
-        found = await self.db(
-            lambda store: store.recall_question(question_id=question_id, user_id=user_id)
-        )
+        found = await self.store.recall_question(question_id=question_id, user_id=user_id)
         if not found.ok or found.value is None:
             return None
         text, language = found.value
         return self.chat.remember(text, language, question_id)
 
-    async def db(self, call: Callable[[CoreStore], T], /) -> DbResult[T]:
-        """`call(repository)` in a database thread, within the guard's deadline (e.g.
-        `lambda store: store.forget_voter(user_id)`); never raises. The call is a method of the
-        core's ports, checked by the type checker."""
-        repository = self.deps.repository
-        if repository is None:
-            return DbResult(False)
-        try:
-            value = await self.deps.guard.call(call, repository)
-        except DatabaseUnavailable as exc:  # hung: the guard logged it once, not per call
-            log.debug("database call skipped: %s", exc)
-            return DbResult(False)
-        except Exception:  # noqa: BLE001 - any database failure degrades, never crashes
-            log.exception("database call failed")
-            return DbResult(False)
-        return DbResult(True, value)
+
+__all__ = ["CoreDeps", "DbResult", "IntentParser", "KnowledgeSource", "TurnContext"]

@@ -7,8 +7,9 @@ implementations live elsewhere and satisfy the Protocols structurally: `bot.stor
 (plain tickets) and `bot.escalation.wiring.TicketRoutingRepository` (tickets through the ticket
 service); `bot.services` hands one to `CoreDeps.repository`.
 
-The methods are synchronous (SQLAlchemy sessions): `TurnContext.db` runs them in a thread and
-turns any failure into `DbResult(ok=False)`.
+The methods are synchronous (SQLAlchemy sessions): handlers await them through `ctx.store`
+(bot.core.guarded_store.GuardedStore), which runs them in a database thread and turns any failure
+into `DbResult(ok=False)`.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 the same image or page to the same ticket, shown to checkers, deleted with the voter.
 
 `MediaRecords` is a mixin of bot.storage.Repository, so the conversation reaches these methods
-the way it reaches every other repository method (`ctx.db("record_media", ...)`).
+the way it reaches every other repository method (`ctx.store.record_media(...)`).
 
 When is a new image "the same" as one already sent to a ticket? Its perceptual hash is within
 SAME_IMAGE_BITS of that image's, and, when both have text, the texts read from them agree (a

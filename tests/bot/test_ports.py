@@ -17,12 +17,8 @@ from bot.core.ports import ChoiceOutcome
 
 
 async def handler(ctx: TurnContext) -> bool:
-    await ctx.db(
-        lambda store: store.{method}(user_id=1, chat_id=1, text="x", language="en")
-    )
-    result = await ctx.db(
-        lambda store: store.choose_ticket(user_id=1, own_ticket_id=2, target_ticket_id=None)
-    )
+    await ctx.store.{method}(user_id=1, chat_id=1, text="x", language="en")
+    result = await ctx.store.choose_ticket(user_id=1, own_ticket_id=2, target_ticket_id=None)
     receipt = result.value
     return receipt is not None and receipt.{field} == ChoiceOutcome.JOINED
 '''
@@ -41,7 +37,7 @@ def test_a_misspelt_method_or_receipt_field_is_a_type_error(tmp_path: Path, monk
     monkeypatch.chdir(ROOT)  # mypy finds the project's packages from here
     wrong, status = check(tmp_path, "wrong", method="escalte", field="outcom")
     assert status == 1, wrong
-    assert '"CoreStore" has no attribute "escalte"' in wrong
+    assert '"GuardedStore" has no attribute "escalte"' in wrong
     assert '"ChoiceReceipt" has no attribute "outcom"' in wrong
     right, status = check(tmp_path, "right", method="escalate", field="outcome")
     assert status == 0, right

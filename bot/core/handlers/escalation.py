@@ -30,16 +30,14 @@ async def escalate(
     link already sent to a ticket, see bot.core.handlers.media)."""
     incoming = ctx.incoming
     language = ctx.lang
-    result = await ctx.db(
-        lambda store: store.escalate(
-            user_id=incoming.user_id,
-            chat_id=incoming.chat_id,
-            text=text,
-            language=language,
-            question_id=question_id,
-            ask_similar=True,  # a voter is here to say whether it is a claim being checked
-            key=key,
-        )
+    result = await ctx.store.escalate(
+        user_id=incoming.user_id,
+        chat_id=incoming.chat_id,
+        text=text,
+        language=language,
+        question_id=question_id,
+        ask_similar=True,  # a voter is here to say whether it is a claim being checked
+        key=key,
     )
     receipt = result.value
     if receipt is not None:

@@ -29,10 +29,8 @@ async def _record(
     if entry is not None:
         user_id, entry_id = ctx.incoming.user_id, entry.id
         question_id = question.question_id if question else None
-        await ctx.db(
-            lambda store: store.record_feedback(
-                user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
-            )
+        await ctx.store.record_feedback(
+            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
         )
     return question
 

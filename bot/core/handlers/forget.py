@@ -30,7 +30,7 @@ async def on_button(ctx: TurnContext, value: str | None) -> list[Reply]:
         return [Reply(ctx.t("group_private_only"))]
     user_id = ctx.incoming.user_id
     spooled = ctx.deps.spool.forget_user(user_id)
-    result = await ctx.db(lambda store: store.forget_voter(user_id))
+    result = await ctx.store.forget_voter(user_id)
     if not result.ok:
         return [Reply(ctx.t("forget_failed"))]
     ctx.deps.memory.forget(user_id, ctx.incoming.chat_id)

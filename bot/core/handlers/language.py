@@ -51,8 +51,6 @@ async def choose(ctx: TurnContext, lang: str) -> list[Reply]:
     memory = ctx.deps.memory
     known = memory.voter(incoming.user_id) or VoterLanguage()
     memory.set_voter(incoming.user_id, VoterLanguage(chosen=lang, last=known.last))
-    await ctx.db(
-        lambda store: store.set_chosen_language(incoming.user_id, incoming.chat_id, lang)
-    )
+    await ctx.store.set_chosen_language(incoming.user_id, incoming.chat_id, lang)
     ctx.lang = lang
     return [Reply(t(lang, "language_set"))]

@@ -39,10 +39,8 @@ async def known_ticket_key(ctx: TurnContext) -> str | None:
     if media is None or not (media.image_hash or media.canonical_url):
         return None
     image_hash, read_text, url = media.image_hash, media.read_text, media.canonical_url
-    found = await ctx.db(
-        lambda store: store.media_ticket_key(
-            image_hash=image_hash, read_text=read_text, canonical_url=url
-        )
+    found = await ctx.store.media_ticket_key(
+        image_hash=image_hash, read_text=read_text, canonical_url=url
     )
     return found.value if found.ok else None
 
@@ -75,11 +73,9 @@ async def attach(ctx: TurnContext, ticket_id: int | None, question_id: int | Non
         except OSError:
             log.exception("could not keep an escalated image; checkers get its text only")
     user_id, chat_id = ctx.incoming.user_id, ctx.incoming.chat_id
-    await ctx.db(
-        lambda store: store.record_media(
-            user_id=user_id, chat_id=chat_id, kind=media.kind, question_id=question_id,
-            ticket_id=ticket_id, image_hash=media.image_hash, sha256=media.sha256, path=path,
-            url=media.url, canonical_url=media.canonical_url, title=media.title or None,
-            read_text=media.read_text or None,
-        )
+    await ctx.store.record_media(
+        user_id=user_id, chat_id=chat_id, kind=media.kind, question_id=question_id,
+        ticket_id=ticket_id, image_hash=media.image_hash, sha256=media.sha256, path=path,
+        url=media.url, canonical_url=media.canonical_url, title=media.title or None,
+        read_text=media.read_text or None,
     )

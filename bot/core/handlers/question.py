@@ -173,16 +173,14 @@ async def _record(
     # Counted here, where every decided question passes, whether or not the database stores it.
     metrics.record_question(ctx.lang, decision)
     incoming, language = ctx.incoming, ctx.lang
-    result = await ctx.db(
-        lambda store: store.record_question(
-            user_id=incoming.user_id,
-            chat_id=incoming.chat_id,
-            text=prepared.store_text,
-            language=language,
-            intent=intent.intent if intent else None,
-            decision=decision,
-            entry_id=entry_id,
-            score=match.score if match else None,
-        )
+    result = await ctx.store.record_question(
+        user_id=incoming.user_id,
+        chat_id=incoming.chat_id,
+        text=prepared.store_text,
+        language=language,
+        intent=intent.intent if intent else None,
+        decision=decision,
+        entry_id=entry_id,
+        score=match.score if match else None,
     )
     return result.value

@@ -31,8 +31,6 @@ async def _record_typed_feedback(ctx: TurnContext, *, helpful: bool) -> None:
     if latest is None or latest.answered is None:
         return
     user_id, entry_id, question_id = ctx.incoming.user_id, latest.answered, latest.question_id
-    await ctx.db(
-        lambda store: store.record_feedback(
-            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
-        )
+    await ctx.store.record_feedback(
+        user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
     )

@@ -39,10 +39,8 @@ async def on_other(ctx: TurnContext, own: str | None) -> list[Reply]:
 
 async def _choose(ctx: TurnContext, own: int, ticket: int | None) -> list[Reply]:
     user_id = ctx.incoming.user_id
-    result = await ctx.db(
-        lambda store: store.choose_ticket(
-            user_id=user_id, own_ticket_id=own, target_ticket_id=ticket
-        )
+    result = await ctx.store.choose_ticket(
+        user_id=user_id, own_ticket_id=own, target_ticket_id=ticket
     )
     receipt = result.value
     if receipt is None:
