@@ -9,7 +9,7 @@ A database that is down at start-up does not stop the bot: turns degrade (escala
 to var/spool.jsonl and replayed by `start()`'s retry loop).
 
 Escalation (bot/escalation/wiring.py) plugs in at two joins: the conversation's repository is a
-TicketRoutingRepository (reworded claims join open tickets, copies of answered claims get the
+TicketRoutingStore (reworded claims join open tickets, copies of answered claims get the
 answer), and answered tickets are served as knowledge next to the curated files
 (AnsweredKnowledge sits between KnowledgeStore and ServedKnowledge), so a checker's answer
 reaches the next voter who asks. The channel builds its outbox dispatcher from
@@ -34,7 +34,12 @@ from bot.core.context import CoreDeps
 from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
-from bot.escalation.wiring import AnsweredKnowledge, Escalation, build_escalation
+from bot.escalation.wiring import (
+    AnsweredKnowledge,
+    Escalation,
+    TicketRoutingStore,
+    build_escalation,
+)
 from bot.media.reader import build_reader
 from bot.storage import Database, Repository
 from bot.storage.guard import DatabaseGuard
@@ -111,7 +116,9 @@ class Services:
     knowledge: ServedKnowledge
     intents: IntentService
     database: Database | None
-    repository: Repository | None
+    #: The core's store: the Repository composed with the ticket service when escalation is
+    #: wired, else the plain Repository; None without a database.
+    repository: Repository | TicketRoutingStore | None
     spool: Spool
     limiter: RateLimiter
     conversation: Conversation
@@ -234,7 +241,7 @@ def build_services(
     )
     served = ServedKnowledge(factory)
     database: Database | None = None
-    repository: Repository | None = None
+    repository: Repository | TicketRoutingStore | None = None
     try:
         database = Database(settings.database_url)
         if migrate:

@@ -277,7 +277,10 @@ class TicketService:
         (bot.media.records.media_ticket_key) is that ticket's claim, whatever its text reads.
         """
         # A ticket can close while a voter joins it (TicketMoved): start again, and the voter
-        # then joins what it became (answered: the answer is enqueued for them at once).
+        # then joins what it became (answered: the answer is enqueued for them at once). This is
+        # the one retry: the steps below are single attempts, so a lost race on a unique
+        # constraint (IntegrityError) also starts the whole lookup again, which then finds and
+        # joins what the winner created.
         receipt = retry_on_conflict(
             lambda: self._escalate_once(
                 user_id, chat_id, text, language, question_id, ask_similar, key
@@ -295,9 +298,7 @@ class TicketService:
         ask_similar: bool = False, key: str | None = None,
     ) -> EscalationReceipt:
         key = key or claim_key(text) or text[:500]
-        exact, receipt = retry_on_conflict(
-            lambda: self._join_answered(key, user_id, chat_id, language, question_id)
-        )
+        exact, receipt = self._join_answered(key, user_id, chat_id, language, question_id)
         if receipt is not None:
             self._notify(receipt.ticket_id, "answered")
             return receipt

@@ -2,8 +2,9 @@
 
 Three joins, each one object here so that services.py needs a few lines, not a redesign:
 
-1. `TicketRoutingRepository`: the conversation (and the spool replay) call
-   `repository.escalate(...)`; this Repository routes that through
+1. `TicketRoutingStore`: the conversation (and the spool replay) call
+   `repository.escalate(...)`; this store (the Repository composed with the ticket service)
+   routes that through
    `TicketService.escalate_or_join`, so reworded claims join open tickets and copies of answered
    claims get the answer. Same signature, same EscalationReceipt; with `ask_similar` (the
    conversation's escalations) the receipt may offer open tickets to ask the voter about, and
@@ -23,11 +24,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.core.ports import ChoiceReceipt
+from bot.core.ports import ChoiceReceipt, QuestionDecision, VoterRecord
 from bot.escalation.answered import answered_entries
 from bot.escalation.checkers import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
@@ -43,13 +45,18 @@ from knowledge.model import Entry
 log = logging.getLogger(__name__)
 
 
-class TicketRoutingRepository(Repository):
-    """A Repository whose `escalate` goes through the ticket service (see the module doc)."""
+class TicketRoutingStore:
+    """The core's store port (bot.core.ports.CoreStore) composed of two parts: the Repository
+    for voters, questions, feedback and media, and the ticket service for escalations and the
+    voter's choice among offered tickets (see the module doc). Not a Repository subclass: the
+    plain calls are delegated one by one, so what the core can reach is exactly what is here.
+    """
 
-    def __init__(self, database: Database, tickets: TicketService) -> None:
-        super().__init__(database)
+    def __init__(self, repository: Repository, tickets: TicketService) -> None:
+        self.repository = repository
         self.tickets = tickets
 
+    # -- routed through the ticket service -----------------------------------------------------
     def escalate(
         self,
         *,
@@ -71,9 +78,60 @@ class TicketRoutingRepository(Repository):
         """The voter's answer to "is your question one of these claims?" (see TicketService)."""
         return self.tickets.choose_ticket(user_id, own_ticket_id, target_ticket_id)
 
-    def open_ticket(self, **kwargs: Any) -> EscalationReceipt:
-        """The plain exact-text escalation, bypassing the matcher."""
-        return super().escalate(**kwargs)
+    # -- delegated to the Repository -----------------------------------------------------------
+    def get_voter(self, user_id: int) -> VoterRecord | None:
+        return self.repository.get_voter(user_id)
+
+    def set_chosen_language(self, user_id: int, chat_id: int, language: str | None) -> None:
+        self.repository.set_chosen_language(user_id, chat_id, language)
+
+    def set_last_language(self, user_id: int, chat_id: int, language: str) -> None:
+        self.repository.set_last_language(user_id, chat_id, language)
+
+    def forget_voter(self, user_id: int) -> int:
+        return self.repository.forget_voter(user_id)
+
+    def record_question(
+        self, *, user_id: int, chat_id: int, text: str, language: str, intent: str | None,
+        decision: QuestionDecision, entry_id: str | None, score: float | None,
+    ) -> int:
+        return self.repository.record_question(
+            user_id=user_id, chat_id=chat_id, text=text, language=language, intent=intent,
+            decision=decision, entry_id=entry_id, score=score,
+        )
+
+    def recall_question(self, *, question_id: int, user_id: int) -> tuple[str, str] | None:
+        return self.repository.recall_question(question_id=question_id, user_id=user_id)
+
+    def record_feedback(
+        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
+    ) -> None:
+        self.repository.record_feedback(
+            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
+        )
+
+    def purge_questions(self, older_than_days: int, now: datetime | None = None) -> int:
+        return self.repository.purge_questions(older_than_days, now)
+
+    def media_ticket_key(
+        self, *, image_hash: str | None = None, read_text: str = "",
+        canonical_url: str | None = None,
+    ) -> str | None:
+        return self.repository.media_ticket_key(
+            image_hash=image_hash, read_text=read_text, canonical_url=canonical_url
+        )
+
+    def record_media(
+        self, *, user_id: int, chat_id: int, kind: str, question_id: int | None = None,
+        ticket_id: int | None = None, image_hash: str | None = None, sha256: str | None = None,
+        path: str | None = None, url: str | None = None, canonical_url: str | None = None,
+        title: str | None = None, read_text: str | None = None,
+    ) -> int:
+        return self.repository.record_media(
+            user_id=user_id, chat_id=chat_id, kind=kind, question_id=question_id,
+            ticket_id=ticket_id, image_hash=image_hash, sha256=sha256, path=path, url=url,
+            canonical_url=canonical_url, title=title, read_text=read_text,
+        )
 
 
 def with_answers(knowledge: KnowledgeBase, database: Database) -> KnowledgeBase:
@@ -171,7 +229,7 @@ class Escalation:
     registry: CheckerRegistry
     tickets: TicketService
     index: OpenTicketIndex
-    repository: TicketRoutingRepository
+    repository: TicketRoutingStore
     dispatchers: list[OutboxDispatcher] = field(default_factory=list)
 
     def make_dispatcher(self, send: Sender, *, limits: Limits | None = None,
@@ -214,10 +272,12 @@ def build_escalation(
     """
     registry = CheckerRegistry(database, checker_ids)
     index = OpenTicketIndex(database, base=base_matcher, factory=matcher_factory)
+    repository = Repository(database)
     tickets = TicketService(
-        database, registry=registry, ticket_index=index, hold_seconds=hold_seconds
+        database, registry=registry, ticket_index=index, repository=repository,
+        hold_seconds=hold_seconds,
     )
     return Escalation(
         database=database, registry=registry, tickets=tickets, index=index,
-        repository=TicketRoutingRepository(database, tickets),
+        repository=TicketRoutingStore(repository, tickets),
     )

@@ -209,8 +209,9 @@ class Repository(MediaRecords):
         into, so the same pasted rumour keeps reaching the ticket checkers are working on.
         `ask_similar` (the conversation sets it: a voter is there to answer) is accepted and
         ignored here: this plain repository has no matcher to find similar tickets with (the
-        TicketRoutingRepository of bot.escalation does). `key` replaces the claim key of `text`
+        TicketRoutingStore of bot.escalation does). `key` replaces the claim key of `text`
         (an image or link already sent to a ticket: bot.media.records.media_ticket_key).
+        This is the transaction boundary: the one place a lost race is retried.
         """
         return retry_on_conflict(
             lambda: self.open_or_join(
@@ -244,12 +245,12 @@ class Repository(MediaRecords):
         closed before the voter could join it, or (`defer_to`) when no ticket is open but one
         in those statuses holds the claim: the caller decides what that means (TicketService
         sends the answer of an answered one). A ticket this call opens is kept out of the
-        checkers' queue until `held_until` (see Ticket.held_until); a joined one is unchanged."""
+        checkers' queue until `held_until` (see Ticket.held_until); a joined one is unchanged.
+        One attempt (one transaction): a lost race raises IntegrityError, and the caller's
+        transaction boundary (`escalate`, TicketService.escalate_or_join) runs it again."""
         key = key or claim_key(text) or text[:500]
-        return retry_on_conflict(
-            lambda: self._escalate(
-                key, user_id, chat_id, text, language, question_id, defer_to, held_until
-            )
+        return self._escalate(
+            key, user_id, chat_id, text, language, question_id, defer_to, held_until
         )
 
     def _escalate(
@@ -362,10 +363,10 @@ class Repository(MediaRecords):
         via: EscalationVia = EscalationVia.MATCHER,
     ) -> EscalationReceipt | None:
         """Join the voter to ticket `ticket_id` if it (or what it was merged into) is still open;
-        None when it is closed by now (the caller then opens a ticket of its own)."""
-        return retry_on_conflict(
-            lambda: self._join_ticket(ticket_id, user_id, chat_id, language, question_id, via)
-        )
+        None when it is closed by now (the caller then opens a ticket of its own). One attempt:
+        a lost race raises IntegrityError for the caller's retry (TicketService.escalate_or_join).
+        """
+        return self._join_ticket(ticket_id, user_id, chat_id, language, question_id, via)
 
     def _join_ticket(
         self, ticket_id: int, user_id: int, chat_id: int, language: str,
