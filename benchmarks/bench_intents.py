@@ -38,12 +38,12 @@ from nlu.intent_classifier import (  # noqa: E402
 )
 from nlu.intent_service import IntentService  # noqa: E402
 from nlu.intents import INTENTS  # noqa: E402
+from nlu.languages import LANGUAGES  # noqa: E402
 
 RASA_SH = REPO / "scripts" / "rasa.sh"
 HELDOUT = REPO / "tests" / "data" / "intents_heldout.yml"
 BENCHMARKS = REPO / "BENCHMARKS.md"
 HEADING = "## Intent classification"
-LANGUAGES = ("th", "ms", "en")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -21,7 +21,8 @@ from types import MappingProxyType
 
 import yaml
 
-from knowledge.model import KINDS, LANGUAGES, STATUSES, VERDICTS, Entry, Source
+from knowledge.model import KINDS, STATUSES, VERDICTS, Entry, Source
+from nlu.languages import LANGUAGES
 
 try:  # The C loader is much faster on large files; the pure-Python one gives the same marks.
     _Loader: type = yaml.CSafeLoader

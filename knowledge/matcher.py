@@ -58,7 +58,7 @@ from knowledge.embeddings import CachedEmbedder, Embedder, EmbeddingCache, NanoE
 from knowledge.glossary import EMPTY as EMPTY_GLOSSARY
 from knowledge.glossary import Glossary, load_glossary
 from knowledge.lexical_index import LexicalIndex
-from knowledge.model import LANGUAGES, Entry
+from knowledge.model import Entry
 from knowledge.thresholds import (
     CALIBRATIONS,
     DEFAULT_MODE,
@@ -67,6 +67,7 @@ from knowledge.thresholds import (
     Calibration,
 )
 from nlu.langid import detect_language as _detect_language
+from nlu.languages import LANGUAGES
 from nlu.normalize import clean
 
 Decision = Literal["answer", "clarify", "escalate"]

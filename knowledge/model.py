@@ -12,10 +12,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
-from typing import Literal
 
-Language = Literal["th", "ms", "en"]
-LANGUAGES: tuple[Language, ...] = ("th", "ms", "en")
+from nlu.languages import LANGUAGES
+
 KINDS = ("fact", "claim")
 VERDICTS = ("true", "false", "misleading", "partly-true", "unproven")
 STATUSES = ("published", "draft", "retracted")

@@ -34,14 +34,15 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+from nlu.languages import LANGUAGES, UNDETERMINED
 from nlu.lexicons import read_mapping, read_words
 from nlu.normalize import arabic_digits, clean, fold_repeats, strip_noise
 
 __all__ = [
-    "CONFIDENCE_THRESHOLD", "LANGUAGES", "LanguageGuess", "clear_caches", "detect_language"
+    "CONFIDENCE_THRESHOLD", "DETECTED", "LanguageGuess", "clear_caches", "detect_language"
 ]
 
-LANGUAGES = ("th", "ms", "en", "und")
+DETECTED = (*LANGUAGES, UNDETERMINED)
 CONFIDENCE_THRESHOLD = 0.75
 """At or above this a guess may switch the reply language; "ok" or one unknown word stays below."""
 

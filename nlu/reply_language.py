@@ -9,10 +9,11 @@ before English.
 from __future__ import annotations
 
 from nlu.langid import LanguageGuess
+from nlu.languages import LANGUAGES
 
 __all__ = ["REPLY_LANGUAGES", "DEFAULT_LANGUAGE", "choose_reply_language", "from_telegram_code"]
 
-REPLY_LANGUAGES = frozenset({"th", "ms", "en"})
+REPLY_LANGUAGES = frozenset(LANGUAGES)
 DEFAULT_LANGUAGE = "en"
 
 

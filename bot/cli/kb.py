@@ -15,7 +15,8 @@ from typing import Any
 
 from bot.cli.export_answers import add_export_answers
 from knowledge.loader import check_directory
-from knowledge.model import LANGUAGES, Entry
+from knowledge.model import Entry
+from nlu.languages import LANGUAGES
 
 
 def default_knowledge_dir() -> Path:

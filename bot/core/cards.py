@@ -15,8 +15,9 @@ from bot.core import callbacks
 from bot.core.inputs import trim_label
 from bot.core.messages import Button, Reply
 from bot.core.ports import TicketOffer
-from bot.texts import LANGUAGES, format_date, keys, language_name, t
+from bot.texts import format_date, keys, language_name, t
 from knowledge.model import Entry
+from nlu.languages import LANGUAGES
 
 VERDICT_KEYS = {
     "true": "verdict_true",

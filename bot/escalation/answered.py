@@ -26,7 +26,8 @@ from sqlalchemy import select
 from bot.escalation.ticket_index import ticket_entry_id, wording_language
 from bot.storage.database import Database
 from bot.storage.models import Answer, Ticket, TicketStatus
-from knowledge.model import LANGUAGES, Entry, Source
+from knowledge.model import Entry, Source
+from nlu.languages import LANGUAGES
 
 
 def _lang(language: str) -> str:

@@ -7,8 +7,6 @@ Telegram-HTML templates: the caller escapes everything it substitutes.
 
 from __future__ import annotations
 
-LANGUAGES = ("th", "ms", "en")
-
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "answer_intro": "🔎 Our fact-checkers have checked the claim you sent us:",

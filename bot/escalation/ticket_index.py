@@ -30,8 +30,9 @@ from sqlalchemy import select
 from bot.storage.database import Database
 from bot.storage.models import Ticket, TicketStatus
 from bot.storage.repository import OPEN_STATUSES
-from knowledge.model import LANGUAGES, Entry
+from knowledge.model import Entry
 from knowledge.thresholds import TICKET_OFFER_MIN
+from nlu.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 

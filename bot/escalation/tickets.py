@@ -53,7 +53,8 @@ from bot.storage.repository import (
     claim_key,
     retry_on_conflict,
 )
-from knowledge.model import LANGUAGES, VERDICTS
+from knowledge.model import VERDICTS
+from nlu.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ MAX_SIDE = 2400
 MIN_WIDTH = 1000
 #: Seconds one read may take before it is abandoned.
 TIMEOUT_SECONDS = 12.0
-LANGUAGES = ("tha", "msa", "eng")
+TESSERACT_LANGUAGES = ("tha", "msa", "eng")
 
 
 class ImageProblem(Exception):
@@ -208,7 +208,7 @@ class OcrEngine:
         self,
         *,
         binary: str = "tesseract",
-        languages: tuple[str, ...] = LANGUAGES,
+        languages: tuple[str, ...] = TESSERACT_LANGUAGES,
         timeout: float = TIMEOUT_SECONDS,
         max_bytes: int = MAX_BYTES,
         enabled: bool = True,

@@ -24,8 +24,8 @@ from bot.reports.keywords import (
 from bot.reports.period import Period, utc
 from bot.reports.privacy import MIN_COUNT, shown_text
 from bot.storage.database import Database
+from nlu.languages import LANGUAGES
 
-LANGUAGES = ("th", "ms", "en")
 DECISIONS = ("answer", "clarify", "escalate")
 #: How many rows each ranked list keeps.
 TOP = 10

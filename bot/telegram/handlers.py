@@ -38,7 +38,8 @@ from bot.telegram.checkers import on_checkers_update
 from bot.telegram.media import fetch_image, message_with_image
 from bot.telegram.replies import drop_keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
-from bot.texts import LANGUAGES, t
+from bot.texts import t
+from nlu.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,6 @@ from types import ModuleType
 
 from bot.texts import en, ms, th
 
-LANGUAGES: tuple[str, ...] = ("th", "ms", "en")
 DEFAULT_LANGUAGE = "en"
 CATALOGS: dict[str, ModuleType] = {"en": en, "th": th, "ms": ms}
 

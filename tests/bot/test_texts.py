@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from bot.texts import CATALOGS, LANGUAGES, Markup, format_date, keys, placeholders, t
+from bot.texts import CATALOGS, Markup, format_date, keys, placeholders, t
+from nlu.languages import LANGUAGES
 
 ALLOWED_TAGS = {"b", "i", "a"}
 TAG = re.compile(r"<(/?)([a-z]+)[^<>]*>")

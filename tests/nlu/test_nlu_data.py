@@ -18,11 +18,11 @@ import yaml
 
 from nlu.intent_classifier import DEFAULT_DATA, Example, load_examples, load_synonyms
 from nlu.intents import INTENTS
+from nlu.languages import LANGUAGES
 from nlu.normalize import clean
 
 HELDOUT = Path(__file__).resolve().parents[1] / "data" / "intents_heldout.yml"
 DOMAIN = DEFAULT_DATA.parents[1] / "domain.yml"
-LANGUAGES = ("th", "ms", "en")
 _THAI = re.compile("[\u0e00-\u0e7f]")
 
 

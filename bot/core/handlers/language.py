@@ -11,7 +11,8 @@ from bot.core import callbacks
 from bot.core.context import TurnContext
 from bot.core.messages import Button, Reply
 from bot.core.state import VoterLanguage
-from bot.texts import LANGUAGES, NATIVE_NAMES, t
+from bot.texts import NATIVE_NAMES, t
+from nlu.languages import LANGUAGES
 
 #: What voters type after /language.
 ALIASES: dict[str, str] = {
