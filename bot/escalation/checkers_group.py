@@ -43,15 +43,16 @@ from bot.escalation.tickets import (
     validate_wording,
 )
 from bot.storage.repository import OPEN_STATUSES
+from bot.texts import Markup
+from bot.texts.desk import desk
 from knowledge.model import VERDICTS
 
 log = logging.getLogger(__name__)
 
 PREFIX = "ck"
-#: Shown to checkers for a ticket whose asker's words were deleted with /forget.
-NO_TEXT = "(the asker's words were deleted at their request)"
 STATE_TTL = 30 * 60
-EXPLANATION_ORDER = (("en", "English"), ("th", "Thai"), ("ms", "Malay"))
+#: The languages a guided answer asks an explanation in, in this order.
+EXPLANATION_ORDER = ("en", "th", "ms")
 #: Country codes offered as buttons when answering (any two-letter code may be typed).
 REGIONS = ("TH", "MY")
 URL = re.compile(r"https?://\S+")
@@ -86,10 +87,6 @@ def announce_for(receipt: EscalationReceipt) -> bool:
     )
 
 
-def _e(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
 class CheckersDesk:
     def __init__(self, tickets: TicketService, *, chat_id: int | None = None) -> None:
         self.tickets = tickets
@@ -104,8 +101,7 @@ class CheckersDesk:
             return self.ticket_card(ticket_id)
         if event == "milestone":
             detail = self.tickets.show(ticket_id)
-            headline = (f"📈 <b>Ticket #{ticket_id}</b> is spreading: now asked by "
-                        f"{detail.ticket.askers}")
+            headline = desk("card_spreading", ticket=ticket_id, askers=detail.ticket.askers)
             return self._card(detail, headline)
         return None
 
@@ -127,31 +123,35 @@ class CheckersDesk:
             links = [v for v in views if v.kind == "link"]
             for view in links[:3]:
                 url = view.url or view.canonical_url or ""
-                title = f" · {_e(view.title)}" if view.title else ""
-                text += f'\n🔗 <a href="{html.escape(url)}">{_e(url[:80])}</a>{title}'
+                title = desk("card_link_title", title=view.title) if view.title else ""
+                text += desk(
+                    "card_link", url=Markup(html.escape(url)), shown=url[:80], title=Markup(title)
+                )
                 read = " ".join((view.read_text or "").split())
                 if read and read != view.title:
-                    text += f"\n<i>{_e(read[:300] + ('…' if len(read) > 300 else ''))}</i>"
+                    shown = read[:300] + ("…" if len(read) > 300 else "")
+                    text += desk("card_link_text", text=shown)
         return Reply(text, self._card_buttons(detail.ticket), photo=photo)
 
     def _card_text(self, detail: TicketDetail, headline: str | None = None) -> str:
         t = detail.ticket
         langs = ", ".join(f"{k} {v}" for k, v in sorted(detail.languages.items()))
         lines = [
-            headline or f"🆕 <b>Ticket #{t.id}</b> · asked by {t.askers}"
-            + (f" ({langs})" if langs else ""),
-            f"<i>{_e(t.claim_text or NO_TEXT)}</i>",
-            f"Status: {t.status}" + (f", taken by {t.assigned_to}" if t.assigned_to else ""),
+            headline or desk("card_new", ticket=t.id, askers=t.askers)
+            + (desk("card_languages", languages=langs) if langs else ""),
+            desk("card_claim", claim=t.claim_text or desk("no_text")),
+            desk("card_status", status=t.status)
+            + (desk("card_taken_by", checker=t.assigned_to) if t.assigned_to else ""),
         ]
         if t.claim_wording:
-            region = f" [{t.region}]" if t.region else ""
-            lines.append(f"Shown to other voters as: <i>{_e(t.claim_wording)}</i>{region}")
+            region = desk("card_region", region=t.region) if t.region else ""
+            lines.append(desk("card_worded", wording=t.claim_wording, region=Markup(region)))
         else:
-            lines.append(f"Not worded yet: /word {t.id} TEXT words it for other voters.")
+            lines.append(desk("card_not_worded", ticket=t.id))
         if detail.answer is not None:
-            lines.append(f"Verdict: <b>{detail.answer.verdict}</b>")
+            lines.append(desk("card_verdict", verdict=detail.answer.verdict))
         if detail.duplicate_of:
-            lines.append(f"Duplicate of #{detail.duplicate_of}")
+            lines.append(desk("card_duplicate_of", ticket=detail.duplicate_of))
         return "\n".join(lines)
 
     @staticmethod
@@ -159,10 +159,10 @@ class CheckersDesk:
         if t.status not in OPEN_STATUSES:
             return ()
         return (
-            (Button("✋ Take", data=f"{PREFIX}:take:{t.id}"),
-             Button("✍️ Answer", data=f"{PREFIX}:ans:{t.id}")),
-            (Button("🚫 Not a claim", data=f"{PREFIX}:rej:{t.id}"),
-             Button("🔁 Duplicate…", data=f"{PREFIX}:dup:{t.id}")),
+            (Button(desk("button_take"), data=f"{PREFIX}:take:{t.id}"),
+             Button(desk("button_answer"), data=f"{PREFIX}:ans:{t.id}")),
+            (Button(desk("button_reject"), data=f"{PREFIX}:rej:{t.id}"),
+             Button(desk("button_duplicate"), data=f"{PREFIX}:dup:{t.id}")),
         )
 
     # -- entry point ---------------------------------------------------------------------------
@@ -178,10 +178,9 @@ class CheckersDesk:
                 return self._command(incoming)
             return self._text(incoming)
         except NotAuthorised:
-            return [Reply("⛔ Only fact-checkers can do this. Ask an operator to add you "
-                          f"(<code>factcheck checkers add {incoming.user_id}</code>).")]
+            return [Reply(desk("not_a_checker", user=incoming.user_id))]
         except EscalationError as exc:
-            return [Reply(f"⚠️ {_e(str(exc))}")]
+            return [Reply(desk("error", message=str(exc)))]
 
     def _require(self, incoming: Incoming, action: str, ticket_id: int | None = None) -> None:
         self.tickets.registry.require(incoming.user_id, action, ticket_id)
@@ -200,16 +199,17 @@ class CheckersDesk:
             return [self._queue()]
         if name == "cancel":
             had = self._drafts.pop(key, None)
-            return [Reply("Cancelled." if had else "Nothing to cancel.")]
+            return [Reply(desk("cancelled") if had else desk("nothing_to_cancel"))]
         if name in ("skip", "done"):
             return self._text(incoming)
         if name not in ("show", "take", "answer", "reject", "dup", "word"):
             return []
         number = _int(args[0]) if args else None
         if number is None:
-            return [Reply(f"Usage: /{name} N" + (" M" if name == "dup" else "")
-                          + (" [out-of-scope] REASON" if name == "reject" else "")
-                          + (" [TH|MY] TEXT" if name == "word" else ""))]
+            return [Reply(desk("usage", command=name)
+                          + (desk("usage_dup_args") if name == "dup" else "")
+                          + (desk("usage_reject_args") if name == "reject" else "")
+                          + (desk("usage_word_args") if name == "word" else ""))]
         return self._ticket_command(incoming, name, number, args[1:])
 
     def _ticket_command(
@@ -221,7 +221,7 @@ class CheckersDesk:
             return [self.ticket_card(number)]
         if name == "take":
             summary = self.tickets.take(number, incoming.user_id)
-            return [Reply(f"✋ Ticket #{summary.id} is yours.")]
+            return [Reply(desk("taken", ticket=summary.id))]
         if name == "answer":
             return self._start_answer(incoming, number)
         if name == "word":
@@ -230,8 +230,7 @@ class CheckersDesk:
             summary = self.tickets.set_wording(
                 number, incoming.user_id, wording=words, region=region
             )
-            return [Reply(f"✍️ Ticket #{summary.id} is shown to other voters as: "
-                          f"<i>{_e(summary.claim_wording or '')}</i>")]
+            return [Reply(desk("worded", ticket=summary.id, wording=summary.claim_wording or ""))]
         if name == "reject":
             category = "not-a-claim"
             if rest and rest[0] in ("out-of-scope", "not-a-claim"):
@@ -239,25 +238,26 @@ class CheckersDesk:
             if not rest:
                 self._require(incoming, "reject tickets", number)
                 self._drafts[key] = _Draft(number, "reject_reason", category=category)
-                return [Reply(f"Why is #{number} rejected? Reply with one line (kept in the "
-                              "audit trail; voters get a polite standard note).")]
+                return [Reply(desk("reject_why", ticket=number))]
             return [self._reject(incoming, number, " ".join(rest), category)]
         target = _int(rest[0]) if rest else None
         if target is None:
-            return [Reply("Usage: /dup N M (ticket N is the same claim as ticket M)")]
+            return [Reply(desk("usage_dup"))]
         return [self._duplicate(incoming, number, target)]
 
     def _queue(self) -> Reply:
         tickets = self.tickets.list_open(limit=15)
         if not tickets:
-            return Reply("✅ The queue is empty.")
-        lines = ["<b>Open tickets</b>, most asked first:"]
+            return Reply(desk("queue_empty"))
+        lines = [desk("queue_head")]
         for t in tickets:
-            claim = " ".join((t.claim_text or NO_TEXT).split())
+            claim = " ".join((t.claim_text or desk("no_text")).split())
             claim = claim if len(claim) <= 80 else claim[:79] + "…"
-            who = f" · taken by {t.assigned_to}" if t.assigned_to else ""
-            lines.append(f"#{t.id} · {t.askers} asked{who}\n  <i>{_e(claim)}</i>")
-        lines.append("Open one with /show N.")
+            who = desk("queue_taken_by", checker=t.assigned_to) if t.assigned_to else ""
+            lines.append(
+                desk("queue_item", ticket=t.id, askers=t.askers, taken=Markup(who), claim=claim)
+            )
+        lines.append(desk("queue_tail"))
         return Reply("\n".join(lines))
 
     # -- buttons -------------------------------------------------------------------------------
@@ -270,27 +270,25 @@ class CheckersDesk:
         key = (incoming.chat_id, incoming.user_id)
         if action == "no":
             self._drafts.pop(key, None)
-            return [Reply("Cancelled; nothing was sent.")]
+            return [Reply(desk("nothing_sent"))]
         if number is None:
             return []
         if action == "take":
             summary = self.tickets.take(number, incoming.user_id)
-            return [Reply(f"✋ Ticket #{summary.id} taken by {incoming.user_id}.")]
+            return [Reply(desk("taken_by", ticket=summary.id, checker=incoming.user_id))]
         if action == "ans":
             return self._start_answer(incoming, number)
         if action == "rej":
             self._require(incoming, "reject tickets", number)
             self._drafts[key] = _Draft(number, "reject_reason")
-            return [Reply(f"Why is #{number} not a claim? Reply with one line (start with "
-                          "“out-of-scope:” if it is not about elections).")]
+            return [Reply(desk("reject_why_button", ticket=number))]
         if action == "dup":
             self._require(incoming, "mark tickets as duplicates", number)
             self._drafts[key] = _Draft(number, "duplicate_target")
-            return [Reply(f"Which ticket is #{number} a duplicate of? Reply with its number.")]
+            return [Reply(desk("duplicate_which", ticket=number))]
         draft = self._drafts.get(key)
         if draft is None or draft.ticket_id != number:
-            return [Reply("That answer was started elsewhere or expired; start again with "
-                          f"/answer {number}.")]
+            return [Reply(desk("draft_elsewhere", ticket=number))]
         draft.touched = time.monotonic()
         if action == "v" and len(parts) > 3 and parts[3] in VERDICTS:
             draft.verdict, draft.stage = parts[3], "wording"
@@ -307,8 +305,7 @@ class CheckersDesk:
                 explanation=draft.explanation, sources=draft.sources,
                 wording=draft.wording, region=draft.region,
             )
-            return [Reply(f"✅ Ticket #{number} answered; {receipt.notifications} voter(s) will "
-                          "be notified in their language.")]
+            return [Reply(desk("answered", ticket=number, notified=receipt.notifications))]
         return []
 
     # -- the guided answer ---------------------------------------------------------------------
@@ -316,36 +313,32 @@ class CheckersDesk:
         self._require(incoming, "answer tickets", number)
         detail = self.tickets.show(number)
         if detail.ticket.status not in OPEN_STATUSES:
-            return [Reply(f"⚠️ Ticket #{number} is already {detail.ticket.status}.")]
+            return [Reply(desk("already_closed", ticket=number, status=detail.ticket.status))]
         self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, "verdict")
         rows = (
             tuple(Button(v, data=f"{PREFIX}:v:{number}:{v}") for v in VERDICTS[:3]),
             tuple(Button(v, data=f"{PREFIX}:v:{number}:{v}") for v in VERDICTS[3:]),
-            (Button("Cancel", data=f"{PREFIX}:no"),),
+            (Button(desk("button_cancel"), data=f"{PREFIX}:no"),),
         )
-        return [Reply(f"Answering #{number}:\n<i>{_e(detail.ticket.claim_text or NO_TEXT)}</i>\n\n"
-                      "What is the verdict?", rows)]
+        claim = detail.ticket.claim_text or desk("no_text")
+        return [Reply(desk("ask_verdict", ticket=number, claim=claim), rows)]
 
     def _ask_wording(self, draft: _Draft) -> Reply:
         detail = self.tickets.show(draft.ticket_id)
         earlier = detail.ticket.claim_wording
-        keep = (f"/skip keeps the wording given earlier: <i>{_e(earlier)}</i>" if earlier
-                else "/skip shows no claim to them, only the verdict")
-        return Reply("Write the claim in your own words, as other voters will see it (one line; "
-                     "no names, phone numbers or other details of whoever sent it). "
-                     f"{keep}.")
+        keep = (desk("wording_keep", wording=earlier) if earlier else desk("wording_none"))
+        return Reply(desk("ask_wording", keep=Markup(keep)))
 
     def _ask_region(self, draft: _Draft) -> Reply:
         rows = (
             tuple(Button(code, data=f"{PREFIX}:r:{draft.ticket_id}:{code}") for code in REGIONS)
-            + (Button("Skip", data=f"{PREFIX}:r:{draft.ticket_id}:"),),
+            + (Button(desk("button_skip"), data=f"{PREFIX}:r:{draft.ticket_id}:"),),
         )
-        return Reply("Which country is the claim about? Tap one, type a two-letter code, or "
-                     "/skip.", rows)
+        return Reply(desk("ask_region"), rows)
 
     def _ask_explanation(self, draft: _Draft) -> Reply:
-        _, name = EXPLANATION_ORDER[draft.language_index]
-        return Reply(f"Send the explanation in <b>{name}</b> (what voters will read), or /skip.")
+        lang = EXPLANATION_ORDER[draft.language_index]
+        return Reply(desk("ask_explanation", language=desk(f"language_{lang}")))
 
     def _text(self, incoming: Incoming) -> list[Reply]:
         key = (incoming.chat_id, incoming.user_id)
@@ -364,7 +357,7 @@ class CheckersDesk:
         if draft.stage == "duplicate_target":
             target = _int(text.lstrip("#"))
             if target is None:
-                return [Reply("Reply with the number of the other ticket, or /cancel.")]
+                return [Reply(desk("duplicate_number"))]
             del self._drafts[key]
             return [self._duplicate(incoming, draft.ticket_id, target)]
         if draft.stage == "wording":
@@ -379,24 +372,23 @@ class CheckersDesk:
             return [self._ask_explanation(draft)]
         if draft.stage == "explanation":
             if command != "skip" and text:
-                lang, _ = EXPLANATION_ORDER[draft.language_index]
+                lang = EXPLANATION_ORDER[draft.language_index]
                 draft.explanation[lang] = text
             draft.language_index += 1
             if draft.language_index < len(EXPLANATION_ORDER):
                 return [self._ask_explanation(draft)]
             if not draft.explanation:
                 draft.language_index = 0
-                return [Reply("At least one explanation is needed."), self._ask_explanation(draft)]
+                return [Reply(desk("explanation_needed")), self._ask_explanation(draft)]
             draft.stage = "sources"
-            return [Reply("Send the source URLs (http or https), in one or more messages; "
-                          "then /done.")]
+            return [Reply(desk("ask_sources"))]
         if draft.stage == "sources":
             if command != "done":
                 found = URL.findall(text)
                 if not found:
-                    return [Reply("That is not a URL. Send http(s) links, then /done.")]
+                    return [Reply(desk("not_a_url"))]
                 draft.sources += [u for u in found if u not in draft.sources]
-                return [Reply(f"{len(draft.sources)} source(s). More, or /done.")]
+                return [Reply(desk("sources_so_far", count=len(draft.sources)))]
             return [self._confirm(draft)]
         return []
 
@@ -413,22 +405,22 @@ class CheckersDesk:
         )
         waiting = sum(detail.languages.values())
         return Reply(
-            f"This is what voters will get (shown in {preview.language}):\n\n{preview.text}",
-            ((Button(f"📨 Send to {waiting} voter(s)", data=f"{PREFIX}:ok:{draft.ticket_id}"),
-              Button("Cancel", data=f"{PREFIX}:no")),),
+            desk("preview", language=preview.language, message=Markup(preview.text)),
+            ((Button(desk("button_send", waiting=waiting), data=f"{PREFIX}:ok:{draft.ticket_id}"),
+              Button(desk("button_cancel"), data=f"{PREFIX}:no")),),
         )
 
     # -- reject / duplicate --------------------------------------------------------------------
     def _reject(self, incoming: Incoming, number: int, reason: str, category: str) -> Reply:
         receipt = self.tickets.reject(number, incoming.user_id, reason=reason, category=category)
-        return Reply(f"🚫 Ticket #{number} closed ({category}); {receipt.notifications} voter(s) "
-                     "will get a polite note.")
+        return Reply(desk("rejected", ticket=number, category=category,
+                          notified=receipt.notifications))
 
     def _duplicate(self, incoming: Incoming, number: int, target: int) -> Reply:
         receipt = self.tickets.mark_duplicate(number, target, incoming.user_id)
-        extra = (f"; {receipt.notifications} voter(s) get its answer now"
+        extra = (desk("merged_answered", notified=receipt.notifications)
                  if receipt.notifications else "")
-        return Reply(f"🔁 Ticket #{number} merged into #{receipt.ticket_id}{extra}.")
+        return Reply(desk("merged", ticket=number, target=receipt.ticket_id, extra=Markup(extra)))
 
 
 def _int(value: str) -> int | None:

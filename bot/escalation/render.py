@@ -2,7 +2,8 @@
 
 Rendered when the notification is enqueued, not when it is sent, so the outbox row holds exactly
 what will be delivered: a restart, a later edit or a deleted question cannot change a message
-that is already on its way.
+that is already on its way. The words are bot/texts' `notify_*` keys, in the voter's language;
+what is substituted into them is escaped here and passed as Markup.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bot.escalation.texts import text
 from bot.storage.repository import QUOTE_CHARS
+from bot.texts import Markup, language_name, t
 
 #: Telegram refuses messages longer than 4096 characters; leave room for entities.
 MAX_MESSAGE = 4000
@@ -67,30 +68,30 @@ def render_answer(
     lang = pick_language(explanation, language)
     if question and claim:
         head = [
-            text(language, "you_asked", question=_quote(question)),
+            t(language, "notify_you_asked", question=Markup(_quote(question))),
             "",
-            text(language, "checked_claim"),
+            t(language, "notify_checked_claim"),
             f"<i>{_quote(claim)}</i>",
         ]
     elif question:
-        head = [text(language, "you_asked", question=_quote(question)), "",
-                text(language, "answer_intro_unworded")]
+        head = [t(language, "notify_you_asked", question=Markup(_quote(question))), "",
+                t(language, "notify_answer_intro_unworded")]
     elif claim:
-        head = [text(language, "answer_intro"), f"<i>{_quote(claim)}</i>"]
+        head = [t(language, "notify_answer_intro"), f"<i>{_quote(claim)}</i>"]
     else:
-        head = [text(language, "answer_intro_unworded")]
+        head = [t(language, "notify_answer_intro_unworded")]
     parts = [
         *head,
         "",
-        text(language, "verdict", verdict=html.escape(text(language, f"verdict_{verdict}"))),
+        t(language, "notify_verdict", verdict=t(language, f"notify_verdict_{verdict}")),
         "",
     ]
     body = explanation[lang].strip()
     tail = []
     if lang != language:
-        tail += ["", text(language, "fallback_note", lang_name=text(language, f"lang_{lang}"))]
+        tail += ["", t(language, "notify_fallback_note", lang_name=language_name(language, lang))]
     if sources:
-        tail += ["", text(language, "sources"), *(_source_line(u) for u in sources)]
+        tail += ["", t(language, "notify_sources"), *(_source_line(u) for u in sources)]
     room = MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2
     escaped = html.escape(body)
     while len(escaped) > room and body:
@@ -102,10 +103,13 @@ def render_answer(
 
 def render_rejection(*, claim: str | None, category: str, language: str) -> Rendered:
     """The rejection note for one voter; `claim` as in render_answer (None: not quoted)."""
-    key = "rejected_out_of_scope" if category == "out-of-scope" else "rejected_not_a_claim"
-    head = (
-        f"{text(language, 'rejected_intro')}\n<i>{_quote(claim)}</i>"
-        if claim
-        else text(language, "rejected_intro_unquoted")
+    key = (
+        "notify_rejected_out_of_scope" if category == "out-of-scope"
+        else "notify_rejected_not_a_claim"
     )
-    return Rendered(f"{head}\n\n{text(language, key)}", language, language)
+    head = (
+        f"{t(language, 'notify_rejected_intro')}\n<i>{_quote(claim)}</i>"
+        if claim
+        else t(language, "notify_rejected_intro_unquoted")
+    )
+    return Rendered(f"{head}\n\n{t(language, key)}", language, language)

@@ -14,7 +14,6 @@ One job per module:
 | `charts.py` | matplotlib (Agg) charts as PNG bytes, with a Thai-font check |
 | `html.py` | the report as one self-contained HTML file (charts embedded as base64 PNG) |
 | `digest.py` | `build_daily_digest(...)` and the hook that schedules it |
-| `tips.py` | `/tips`: how to check a rumour before sharing it, in th/ms/en |
 
 Reports show aggregates and claim texts, never who asked: no voter, chat or Telegram ids leave
 the database in a report.

@@ -37,6 +37,7 @@ from bot.telegram.checkers import (
     make_sender,
 )
 from bot.telegram.handlers import STATE_KEY, App, BotState, identity, make_deliver
+from bot.texts import MENU_COMMANDS, t
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -54,35 +55,11 @@ RATE_LIMIT_RETRIES = 3
 #: Seconds between attempts to reach Telegram at start-up: doubling, then every minute.
 START_RETRY_SECONDS = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0, 60.0)
 
-#: The command menu, per Telegram interface language (None = everyone else: English).
+#: The command menu, per Telegram interface language (None = everyone else: English); the words
+#: are bot/texts' `menu_*` keys.
 COMMAND_DESCRIPTIONS: dict[str | None, dict[str, str]] = {
-    None: {
-        "start": "Start and see what I can do",
-        "help": "How to use this bot",
-        "language": "Choose the language I reply in",
-        "about": "Who runs this bot",
-        "privacy": "What I store and why",
-        "tips": "How to check a rumour before sharing it",
-        "forget": "Delete everything I stored about you",
-    },
-    "th": {
-        "start": "เริ่มต้นและดูว่าบอตทำอะไรได้",
-        "help": "วิธีใช้บอตนี้",
-        "language": "เลือกภาษาที่บอตใช้ตอบ",
-        "about": "ใครดูแลบอตนี้",
-        "privacy": "บอตเก็บข้อมูลอะไรและเพราะอะไร",
-        "tips": "วิธีตรวจสอบข่าวลือก่อนแชร์",
-        "forget": "ลบข้อมูลทั้งหมดของคุณ",
-    },
-    "ms": {
-        "start": "Mula dan lihat apa yang saya boleh buat",
-        "help": "Cara menggunakan bot ini",
-        "language": "Pilih bahasa balasan",
-        "about": "Siapa yang mengendalikan bot ini",
-        "privacy": "Apa yang disimpan dan mengapa",
-        "tips": "Cara menyemak khabar angin sebelum berkongsi",
-        "forget": "Padam semua data anda",
-    },
+    code: {name: t(code or "en", f"menu_{name}") for name in MENU_COMMANDS}
+    for code in (None, "th", "ms")
 }
 
 

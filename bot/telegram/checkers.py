@@ -28,6 +28,7 @@ from telegram.ext import ContextTypes
 from bot.core.messages import Button, Incoming, Reply
 from bot.telegram.replies import drop_keyboard, keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
+from bot.texts.desk import desk as desk_text
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ async def on_checkers_update(update: Update, context: ContextTypes.DEFAULT_TYPE)
         replies = await asyncio.to_thread(desk.handle, incoming)
     except Exception:
         log.exception("the checkers' desk failed on an update in chat %s", incoming.chat_id)
-        replies = [Reply("⚠️ Something went wrong; nothing was changed. Please try again.")]
+        replies = [Reply(desk_text("failed"))]
     if query is not None and query.message is not None and query.message.is_accessible:
         await drop_keyboard(query.message)  # type: ignore[arg-type]
     await send_replies(context.bot, incoming.chat_id, replies)

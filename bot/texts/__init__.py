@@ -16,6 +16,8 @@ from types import ModuleType
 from bot.texts import en, ms, th
 
 DEFAULT_LANGUAGE = "en"
+#: The voters' commands in Telegram's command menu, in menu order (each has a `menu_<name>` text).
+MENU_COMMANDS = ("start", "help", "language", "about", "privacy", "tips", "forget")
 CATALOGS: dict[str, ModuleType] = {"en": en, "th": th, "ms": ms}
 
 #: How each language names itself on the language menu (the same in every language, so a voter

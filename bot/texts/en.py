@@ -14,6 +14,63 @@ YEAR_OFFSET = 0
 DATE_FORMAT = "{day} {month} {year}"
 
 TEXTS: dict[str, str] = {
+    # -- what a voter is sent when fact-checkers dealt with their claim (the outbox) -----
+    # (bot.escalation.render: values are HTML already, passed in as Markup)
+    "notify_answer_intro": "🔎 Our fact-checkers have checked the claim you sent us:",
+    "notify_you_asked": "You asked: <i>{question}</i>",
+    "notify_checked_claim": (
+        "🔎 Our fact-checkers have checked this claim, which is what you asked about:"
+    ),
+    "notify_verdict": "Verdict: <b>{verdict}</b>",
+    "notify_sources": "Sources:",
+    "notify_fallback_note": (
+        "(Our fact-checkers wrote this answer in {lang_name}; it is not yet available in "
+        "English.)"
+    ),
+    "notify_answer_intro_unworded": "🔎 Our fact-checkers have checked the claim you sent us.",
+    "notify_rejected_intro": "🔎 Our fact-checkers looked at the message you sent us:",
+    "notify_rejected_intro_unquoted": "🔎 Our fact-checkers looked at the message you sent us.",
+    "notify_rejected_not_a_claim": (
+        "It is not a claim that can be checked as true or false, so there is no verdict "
+        "for it. You can ask me about elections and voting at any time."
+    ),
+    "notify_rejected_out_of_scope": (
+        "It is outside what we check (elections and voting), so there is no verdict for "
+        "it. Thank you for sending it; you can ask me about voting at any time."
+    ),
+    "notify_verdict_true": "True",
+    "notify_verdict_false": "False",
+    "notify_verdict_misleading": "Misleading",
+    "notify_verdict_partly-true": "Partly true",
+    "notify_verdict_unproven": "Unproven",
+    # -- /tips: checking a rumour before sharing it ----------------------------------------
+    "tips": (
+        "<b>Before you share it: 6 quick checks</b>\n"
+        "\n"
+        "1. <b>Pause.</b> Messages that make you angry or scared, or say “share before "
+        "it is deleted”, are written to be forwarded without thinking.\n"
+        "2. <b>Who says so?</b> Look for a named source. “A friend in the election "
+        "commission” or a forward of a forward is not one.\n"
+        "3. <b>Check the official source.</b> Dates, polling stations and rules come "
+        "from the election commission: Thailand's ECT (ect.go.th, hotline 1444) or "
+        "Malaysia's SPR (spr.gov.my, MySPR Semak).\n"
+        "4. <b>Check the date and place.</b> Old photos and news from another election "
+        "or another country are often shared again as new.\n"
+        "5. <b>Search the picture or the exact words.</b> If reliable news outlets or "
+        "fact-checkers are silent about big news, be careful.\n"
+        "6. <b>Ask me.</b> Forward the message here: I show what has been checked, with "
+        "sources, or pass it to human fact-checkers.\n"
+        "\n"
+        "Not sure? Don't share it. 🙏"
+    ),
+    # -- Telegram's command menu (bot.texts.COMMANDS, one description each) ---------------
+    "menu_start": "Start and see what I can do",
+    "menu_help": "How to use this bot",
+    "menu_language": "Choose the language I reply in",
+    "menu_about": "Who runs this bot",
+    "menu_privacy": "What I store and why",
+    "menu_tips": "How to check a rumour before sharing it",
+    "menu_forget": "Delete everything I stored about you",
     # -- /start, /help, /about, /privacy -------------------------------------------------------
     "welcome": (
         "👋 Hello! I check information about elections.\n\n"

@@ -12,6 +12,68 @@ YEAR_OFFSET = 0
 DATE_FORMAT = "{day} {month} {year}"
 
 TEXTS: dict[str, str] = {
+    # -- what a voter is sent when fact-checkers dealt with their claim (the outbox) -----
+    # (bot.escalation.render: values are HTML already, passed in as Markup)
+    "notify_answer_intro": "🔎 Pemeriksa fakta kami telah menyemak dakwaan yang anda hantar:",
+    "notify_you_asked": "Anda bertanya: <i>{question}</i>",
+    "notify_checked_claim": (
+        "🔎 Pemeriksa fakta kami telah menyemak dakwaan ini, iaitu perkara yang anda tanyakan:"
+    ),
+    "notify_verdict": "Keputusan: <b>{verdict}</b>",
+    "notify_sources": "Sumber:",
+    "notify_fallback_note": (
+        "(Pemeriksa fakta kami menulis jawapan ini dalam {lang_name}; jawapan dalam "
+        "bahasa Melayu belum tersedia.)"
+    ),
+    "notify_answer_intro_unworded": (
+        "🔎 Pemeriksa fakta kami telah menyemak dakwaan yang anda hantar."
+    ),
+    "notify_rejected_intro": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar:",
+    "notify_rejected_intro_unquoted": (
+        "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar."
+    ),
+    "notify_rejected_not_a_claim": (
+        "Ia bukan dakwaan yang boleh disemak benar atau palsu, jadi tiada keputusan "
+        "untuknya. Anda boleh bertanya kepada saya tentang pilihan raya pada bila-bila masa."
+    ),
+    "notify_rejected_out_of_scope": (
+        "Ia di luar perkara yang kami semak (pilihan raya dan mengundi), jadi tiada "
+        "keputusan untuknya. Terima kasih kerana menghantarnya; anda boleh bertanya "
+        "kepada saya tentang mengundi pada bila-bila masa."
+    ),
+    "notify_verdict_true": "Benar",
+    "notify_verdict_false": "Palsu",
+    "notify_verdict_misleading": "Mengelirukan",
+    "notify_verdict_partly-true": "Separa benar",
+    "notify_verdict_unproven": "Belum terbukti",
+    # -- /tips: checking a rumour before sharing it ----------------------------------------
+    "tips": (
+        "<b>Sebelum kongsi: 6 semakan ringkas</b>\n"
+        "\n"
+        "1. <b>Berhenti sekejap.</b> Mesej yang buat anda marah atau takut, atau berkata "
+        "“kongsi sebelum dipadam”, ditulis supaya diforward tanpa berfikir.\n"
+        "2. <b>Siapa yang kata?</b> Cari sumber yang dinamakan. “Kawan dalam SPR” atau "
+        "mesej forward daripada forward bukan sumber.\n"
+        "3. <b>Semak sumber rasmi.</b> Tarikh, tempat mengundi dan peraturan datang "
+        "daripada Suruhanjaya Pilihan Raya: SPR (spr.gov.my, MySPR Semak) atau ECT di "
+        "Thailand (ect.go.th, talian 1444).\n"
+        "4. <b>Semak tarikh dan tempat.</b> Gambar dan berita lama dari pilihan raya "
+        "lain atau negara lain sering dikongsi semula seolah-olah baharu.\n"
+        "5. <b>Cari gambar atau ayat yang sama.</b> Jika media yang boleh dipercayai dan "
+        "pemeriksa fakta senyap tentang berita besar, berhati-hati.\n"
+        "6. <b>Tanya saya.</b> Forward mesej itu ke sini: saya tunjukkan semakan yang "
+        "sudah dibuat, dengan sumber, atau hantar kepada pemeriksa fakta manusia.\n"
+        "\n"
+        "Tidak pasti? Jangan kongsi. 🙏"
+    ),
+    # -- Telegram's command menu (bot.texts.COMMANDS, one description each) ---------------
+    "menu_start": "Mula dan lihat apa yang saya boleh buat",
+    "menu_help": "Cara menggunakan bot ini",
+    "menu_language": "Pilih bahasa balasan",
+    "menu_about": "Siapa yang mengendalikan bot ini",
+    "menu_privacy": "Apa yang disimpan dan mengapa",
+    "menu_tips": "Cara menyemak khabar angin sebelum berkongsi",
+    "menu_forget": "Padam semua data anda",
     # -- /start, /help, /about, /privacy -------------------------------------------------------
     "welcome": (
         "👋 Hai! Saya menyemak maklumat tentang pilihan raya.\n\n"

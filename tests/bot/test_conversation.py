@@ -472,9 +472,7 @@ async def test_start_deep_link_sets_the_language(chat, db):
 
 @pytest.mark.parametrize("lang", ["th", "ms", "en"])
 async def test_tips_command_gives_advice_in_the_chosen_language(chat, db, lang):
-    from bot.reports.tips import tips_text
-
     await chat.say(f"/language {lang}")
     replies = await chat.say("/tips")
-    assert [r.text for r in replies] == [tips_text(lang)]
+    assert [r.text for r in replies] == [t(lang, "tips")]
     assert db.count(Ticket) == 0

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 
 from bot.texts import CATALOGS, Markup, format_date, keys, placeholders, t
+from bot.texts.desk import DESK
 from nlu.languages import LANGUAGES
 
 ALLOWED_TAGS = {"b", "i", "a"}
@@ -27,13 +28,17 @@ def test_placeholders_match_english(lang):
         assert placeholders(CATALOGS[lang].TEXTS[key]) == placeholders(template), (lang, key)
 
 
-@pytest.mark.parametrize("lang", LANGUAGES)
+@pytest.mark.parametrize("lang", [*LANGUAGES, "desk"])
 def test_texts_are_non_empty_valid_telegram_html(lang):
-    for key, template in CATALOGS[lang].TEXTS.items():
+    """The voters' texts in each language, and the checkers' desk (bot/texts/desk.py), which
+    also shows commands to copy in <code>."""
+    catalog = DESK if lang == "desk" else CATALOGS[lang].TEXTS
+    allowed = ALLOWED_TAGS | {"code"} if lang == "desk" else ALLOWED_TAGS
+    for key, template in catalog.items():
         assert template.strip(), (lang, key)
         stack = []
         for closing, name in TAG.findall(template):
-            assert name in ALLOWED_TAGS, (lang, key, name)
+            assert name in allowed, (lang, key, name)
             if closing:
                 assert stack and stack.pop() == name, (lang, key)
             else:

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from bot.reports.tips import tips_text
+from bot.texts import t
 
 
 @pytest.mark.parametrize(("language", "marker"), [("th", "แชร์"), ("ms", "kongsi"), ("en", "share")])
 def test_tips_in_each_language(language: str, marker: str) -> None:
-    text = tips_text(language)
+    text = t(language, "tips")
     assert marker in text
     assert len(text) < 1500  # one screen on a phone, well under Telegram's 4096
     assert "1444" in text  # the ECT hotline in every language
@@ -21,4 +21,4 @@ def test_tips_in_each_language(language: str, marker: str) -> None:
 
 
 def test_unknown_language_falls_back_to_english() -> None:
-    assert tips_text("und") == tips_text("en")
+    assert t("und", "tips") == t("en", "tips")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.core.context import TurnContext
 from bot.core.messages import Reply
-from bot.reports.tips import tips_text
 
 
 async def help_(ctx: TurnContext) -> list[Reply]:
@@ -21,4 +20,4 @@ async def privacy(ctx: TurnContext) -> list[Reply]:
 
 async def tips(ctx: TurnContext) -> list[Reply]:
     """Advice on checking a rumour before sharing it: the habit outlasts any one fact-check."""
-    return [Reply(tips_text(ctx.lang))]
+    return [Reply(ctx.t("tips"))]
