@@ -30,7 +30,7 @@ from sqlalchemy import func, insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.escalation.checkers import CheckerRegistry  # noqa: E402
+from bot.escalation.checker_registry import CheckerRegistry  # noqa: E402
 from bot.escalation.outbox import OutboxDispatcher  # noqa: E402
 from bot.escalation.ratelimit import Limits  # noqa: E402
 from bot.escalation.tickets import TicketService  # noqa: E402

@@ -33,8 +33,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 
 from bot.config import get_settings  # noqa: E402
 from bot.reports.html_report import render_html  # noqa: E402
-from bot.reports.render import render_json, render_text  # noqa: E402
 from bot.reports.trends import build_trends  # noqa: E402
+from bot.reports.trends_format import render_json, render_text  # noqa: E402
 from bot.storage import Database  # noqa: E402
 from knowledge.loader import load_directory  # noqa: E402
 from nlu.normalize import _tokenize_cached  # noqa: E402

@@ -48,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _registry():  # type: ignore[no-untyped-def]
-    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.checker_registry import CheckerRegistry
 
     return CheckerRegistry.from_settings(open_database())
 

@@ -98,7 +98,7 @@ def run_trends(args: argparse.Namespace) -> int:
         database.dispose()
 
     if args.format == "json":
-        from bot.reports.render import render_json
+        from bot.reports.trends_format import render_json
 
         output = render_json(report) + "\n"
     elif args.format == "html":
@@ -106,7 +106,7 @@ def run_trends(args: argparse.Namespace) -> int:
 
         output = render_html(report)
     else:
-        from bot.reports.render import render_text
+        from bot.reports.trends_format import render_text
 
         output = render_text(report)
     if args.output:

@@ -114,7 +114,7 @@ def _actor(parser: argparse.ArgumentParser) -> None:
 
 
 def _service():  # type: ignore[no-untyped-def]
-    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.checker_registry import CheckerRegistry
     from bot.escalation.tickets import TicketService
 
     database = open_database()

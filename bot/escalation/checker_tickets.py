@@ -14,7 +14,7 @@ from sqlalchemy import func, or_, select, update
 
 from bot.escalation import audit
 from bot.escalation.errors import InvalidAction, TicketClosed
-from bot.escalation.render import render_rejection
+from bot.escalation.notification_text import render_rejection
 from bot.escalation.ticket_common import (
     REJECT_CATEGORIES,
     ActionReceipt,

@@ -25,9 +25,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
-from bot.escalation.render import Rendered, render_answer
+from bot.escalation.notification_text import Rendered, render_answer
 from bot.escalation.ticket_index import OpenTicketIndex
 from bot.storage.database import Database
 from bot.storage.models import (

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 
 from bot.core.ports import ChoiceReceipt, QuestionDecision, VoterRecord
 from bot.escalation.answered import answered_entries
-from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex

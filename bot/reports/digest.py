@@ -19,8 +19,8 @@ from typing import Any
 from bot.reports import charts, queries
 from bot.reports.period import Period, utc
 from bot.reports.privacy import WITHHELD
-from bot.reports.render import change, short
 from bot.reports.trends import build_trends
+from bot.reports.trends_format import change, short
 from bot.storage.database import Database
 
 log = logging.getLogger(__name__)

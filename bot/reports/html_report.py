@@ -12,8 +12,8 @@ from html import escape
 
 from bot.reports import charts
 from bot.reports.privacy import WITHHELD
-from bot.reports.render import LANGUAGE_NAMES, change
 from bot.reports.trends import TrendsReport
+from bot.reports.trends_format import LANGUAGE_NAMES, change
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI","Noto Sans","Noto Sans Thai",sans-serif;

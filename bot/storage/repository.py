@@ -41,8 +41,8 @@ T = TypeVar("T")
 OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.TAKEN)
 #: How many `duplicate_of` links are followed before giving up (a cycle would be a bug).
 MAX_DUPLICATE_CHAIN = 20
-#: Characters of a claim a notification quotes (bot.escalation.render.MAX_QUOTE, which imports
-#: this: storage must not import escalation).
+#: Characters of a claim a notification quotes (bot.escalation.notification_text.MAX_QUOTE,
+#: which imports this: storage must not import escalation).
 QUOTE_CHARS = 300
 
 

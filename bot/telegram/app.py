@@ -28,7 +28,7 @@ from bot.monitoring.server import start_health_server
 from bot.reports.digest import schedule_daily_digest, telegram_sender
 from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
 from bot.telegram import handlers
-from bot.telegram.checkers import (
+from bot.telegram.desk_and_notifications import (
     ANNOUNCE_SECONDS,
     DESK_KEY,
     TicketAnnouncer,

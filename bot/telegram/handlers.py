@@ -34,7 +34,7 @@ from telegram.ext import (
 
 from bot.core.batching import MessageBatcher
 from bot.core.messages import Incoming, Reply
-from bot.telegram.checkers import on_checkers_update
+from bot.telegram.desk_and_notifications import on_checkers_update
 from bot.telegram.media import fetch_image, message_with_image
 from bot.telegram.replies import drop_keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
@@ -51,7 +51,7 @@ STATE_KEY = "factcheck"
 TYPING_RENEW_SECONDS = 4.0
 
 
-class Conversation(Protocol):
+class ConversationPort(Protocol):
     """What the Telegram layer needs from the core (bot.core.conversation.Conversation)."""
 
     async def handle(self, incoming: Incoming) -> list[Reply]: ...
@@ -61,7 +61,7 @@ class Conversation(Protocol):
 class BotState:
     """Everything the handlers share, kept in `application.bot_data[STATE_KEY]`."""
 
-    conversation: Conversation
+    conversation: ConversationPort
     batcher: MessageBatcher
     me: BotIdentity | None = None
 

@@ -34,7 +34,7 @@ from bot.monitoring.health import Monitor
 from bot.monitoring.server import start_health_server
 from bot.storage.database import Database
 from bot.telegram.app import RATE_LIMIT_RETRIES, api_base_url, file_base_url, wait_for_telegram
-from bot.telegram.checkers import make_sender
+from bot.telegram.desk_and_notifications import make_sender
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ DATE_FORMAT = "{day} {month} {year}"
 
 TEXTS: dict[str, str] = {
     # -- what a voter is sent when fact-checkers dealt with their claim (the outbox) -----
-    # (bot.escalation.render: values are HTML already, passed in as Markup)
+    # (bot.escalation.notification_text: values are HTML already, passed in as Markup)
     "notify_answer_intro": "🔎 Our fact-checkers have checked the claim you sent us:",
     "notify_you_asked": "You asked: <i>{question}</i>",
     "notify_checked_claim": (

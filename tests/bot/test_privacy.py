@@ -25,7 +25,7 @@ from fake_matchers import NeverSure
 from sqlalchemy import inspect, select, text
 
 from bot.core.messages import Incoming, Reply
-from bot.escalation.checkers_group import CheckersDesk
+from bot.escalation.checkers_desk import CheckersDesk
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex
 from bot.storage import Database
@@ -228,7 +228,7 @@ def test_the_local_chat_shows_other_voters_claims_only_in_the_checkers_words(tmp
     import sys
     from pathlib import Path
 
-    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.checker_registry import CheckerRegistry
     from bot.escalation.tickets import TicketService
     from bot.storage import Repository
 

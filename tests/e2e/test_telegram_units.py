@@ -157,7 +157,7 @@ def test_api_base_url_forms() -> None:
 def test_ticket_announcer_posts_new_tickets_and_milestones_only() -> None:
     from dataclasses import dataclass
 
-    from bot.telegram.checkers import TicketAnnouncer
+    from bot.telegram.desk_and_notifications import TicketAnnouncer
 
     @dataclass
     class Summary:

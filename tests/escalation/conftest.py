@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.outbox import SendResult
 from bot.escalation.ticket_index import OpenTicketIndex
 from bot.escalation.tickets import TicketService

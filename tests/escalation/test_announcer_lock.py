@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.escalation.checkers_group import CheckersDesk
+from bot.escalation.checkers_desk import CheckersDesk
 from bot.storage import Database, Repository
 from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
-from bot.telegram.checkers import TicketAnnouncer
+from bot.telegram.desk_and_notifications import TicketAnnouncer
 
 
 def ask(database: Database, user_id: int, text: str) -> int:

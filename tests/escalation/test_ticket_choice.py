@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy import select
 
 from bot.escalation.answered import answered_entries
-from bot.escalation.checkers import CheckerRegistry
-from bot.escalation.checkers_group import CheckersDesk
+from bot.escalation.checker_registry import CheckerRegistry
+from bot.escalation.checkers_desk import CheckersDesk
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex, open_ticket_entries
 from bot.escalation.tickets import TicketService
 from bot.storage import Database, Repository
 from bot.storage.models import AuditLog, OutboxMessage, Ticket, TicketSubscriber, Voter
-from bot.telegram.checkers import TicketAnnouncer
+from bot.telegram.desk_and_notifications import TicketAnnouncer
 from knowledge.model import Entry
 
 CHECKER = 9001

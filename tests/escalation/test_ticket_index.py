@@ -73,7 +73,7 @@ def test_reworded_claims_join_open_tickets_and_closed_ones_stop_matching(
     other = service.escalate_or_join(3, 30, "when do polls close", "en")
     assert other.via == "new"
     # The index follows the database: a ticket closed (here by another process) stops matching.
-    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.checker_registry import CheckerRegistry
 
     TicketService(database, registry=CheckerRegistry(database, [1])).reject(
         first.ticket_id, 1, reason="test"
@@ -89,7 +89,7 @@ def test_merged_claims_lead_to_the_ticket_they_were_merged_into(database: Databa
     target = repo.escalate(user_id=1, chat_id=1, text="Polls close at noon", language="en")
     dup = repo.escalate(user_id=2, chat_id=2, text="Voting stations shut at midday",
                         language="en")
-    from bot.escalation.checkers import CheckerRegistry
+    from bot.escalation.checker_registry import CheckerRegistry
 
     TicketService(database, registry=CheckerRegistry(database, [1])).mark_duplicate(
         dup.ticket_id, target.ticket_id, 1

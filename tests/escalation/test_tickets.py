@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from sqlalchemy import func, select
 
-from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, NotAuthorised, TicketClosed, TicketNotFound
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits

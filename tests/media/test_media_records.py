@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.escalation.checkers import CheckerRegistry
-from bot.escalation.checkers_group import CheckersDesk
+from bot.escalation.checker_registry import CheckerRegistry
+from bot.escalation.checkers_desk import CheckersDesk
 from bot.escalation.tickets import TicketService
 from bot.media.store import ImageStore
 from bot.storage import Database, Repository

@@ -37,7 +37,7 @@ import pytest
 from factcheck_testing import load_e2e
 from sqlalchemy import func, select
 
-from bot.escalation.checkers import CheckerRegistry
+from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.tickets import TicketService
 from bot.storage.database import Database
 from bot.storage.models import OutboxMessage, Ticket

@@ -18,8 +18,8 @@ from reports_seed import (
 )
 
 from bot.reports.privacy import MIN_COUNT
-from bot.reports.render import render_json, render_text
 from bot.reports.trends import build_trends
+from bot.reports.trends_format import render_json, render_text
 
 
 def test_counts_per_language_and_decision(seeded: Seeded, knowledge: FakeKnowledge) -> None:

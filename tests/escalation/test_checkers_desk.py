@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.core.messages import Incoming
-from bot.escalation.checkers_group import CheckersDesk, announce_for
+from bot.escalation.checkers_desk import CheckersDesk, announce_for
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
 from bot.escalation.tickets import TicketService

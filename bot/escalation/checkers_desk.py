@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
-from bot.escalation.render import render_answer
+from bot.escalation.notification_text import render_answer
 from bot.escalation.tickets import (
     MILESTONES,
     TicketDetail,

@@ -32,7 +32,7 @@ from bot.texts.desk import desk as desk_text
 
 log = logging.getLogger(__name__)
 
-#: Callback data of the desk's buttons starts with this (bot.escalation.checkers_group.PREFIX).
+#: Callback data of the desk's buttons starts with this (bot.escalation.checkers_desk.PREFIX).
 DESK_PREFIX = "ck:"
 #: Key of the desk in `application.bot_data` (absent: no checkers' group configured).
 DESK_KEY = "checkers_desk"
@@ -42,7 +42,7 @@ ANNOUNCE_SCAN_LIMIT = 1000
 
 
 class Desk(Protocol):
-    """What this layer needs of bot.escalation.checkers_group.CheckersDesk."""
+    """What this layer needs of bot.escalation.checkers_desk.CheckersDesk."""
 
     def handle(self, incoming: Incoming) -> list[Reply]: ...
 
@@ -112,7 +112,7 @@ class TicketAnnouncer:
 
     def poll(self) -> list[Reply]:
         """The cards to post now (synchronous: it reads the database; run it in a thread)."""
-        from bot.escalation.checkers_group import MILESTONES
+        from bot.escalation.checkers_desk import MILESTONES
 
         if self.lock is not None and not self.lock.held():
             self._seen = None  # if this process takes over, it starts from what is open then
@@ -153,12 +153,12 @@ def desk_for(services: Any, checkers_chat_id: int | None) -> Desk | None:
     """The fact-checkers' desk for the configured group, or None (no group, no escalation).
 
     Built here, over the services' TicketService, because the desk is the Telegram group's
-    (bot/escalation/checkers_group.py: "the Telegram layer routes every update from the checkers'
+    (bot/escalation/checkers_desk.py: "the Telegram layer routes every update from the checkers'
     chat to CheckersDesk.handle").
     """
     escalation = getattr(services, "escalation", None)
     if checkers_chat_id is None or escalation is None:
         return None
-    from bot.escalation.checkers_group import CheckersDesk
+    from bot.escalation.checkers_desk import CheckersDesk
 
     return CheckersDesk(escalation.tickets, chat_id=checkers_chat_id)
