@@ -19,6 +19,12 @@ Formats (ASCII, ":"-separated):
     f:y / f:n             /forget confirmed / cancelled
     j:<own>:<ticket>      yes, my question (ticket <own>) is the claim of open ticket <ticket>
     k:<own>               no, something else: my question (ticket <own>) is checked on its own
+
+The checkers' desk (bot.escalation.checkers_desk) has its own buttons, all under "ck:", named
+here too (`DeskAction`) so that every callback code the bot writes is in this one module:
+    ck:take:<n> / ck:ans:<n> / ck:rej:<n> / ck:dup:<n>   a ticket card's buttons
+    ck:v:<n>:<verdict> / ck:r:<n>:<region>               a step of the guided answer
+    ck:ok:<n> / ck:no                                    send the answer / cancel
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 
 from knowledge.loader import KnowledgeBase
 from knowledge.model import Entry
@@ -52,6 +59,35 @@ class EntryIndex:
         return self._by_hash.get(digest)
 
 
+class Action(StrEnum):
+    """The voters' buttons (the one-letter codes of the formats above)."""
+
+    LANGUAGE = "l"
+    PICK = "p"
+    NONE_OF_THESE = "x"
+    HELPFUL = "h"
+    NOT_WHAT_I_ASKED = "w"
+    FORGET = "f"
+    SAME_TICKET = "j"
+    OTHER_TICKET = "k"
+
+
+class DeskAction(StrEnum):
+    """The checkers' desk's buttons (after DESK_PREFIX)."""
+
+    TAKE = "take"
+    ANSWER = "ans"
+    REJECT = "rej"
+    DUPLICATE = "dup"
+    VERDICT = "v"
+    REGION = "r"
+    SEND = "ok"
+    CANCEL = "no"
+
+
+DESK_PREFIX = "ck"
+
+
 @dataclass(frozen=True)
 class Callback:
     action: str
@@ -62,18 +98,59 @@ class Callback:
 def parse(data: str) -> Callback | None:
     """The parsed callback, or None for data this version of the bot did not produce."""
     parts = data.split(":")
-    action = parts[0]
-    if action in ("l", "f") and len(parts) == 2:
+    try:
+        action = Action(parts[0])
+    except ValueError:
+        return None
+    if action in (Action.LANGUAGE, Action.FORGET) and len(parts) == 2:
         return Callback(action, value=parts[1])
-    if action == "x" and len(parts) == 2:
+    if action == Action.NONE_OF_THESE and len(parts) == 2:
         return Callback(action, token=parts[1])
-    if action in ("p", "h", "w") and len(parts) == 3:
+    if action in (Action.PICK, Action.HELPFUL, Action.NOT_WHAT_I_ASKED) and len(parts) == 3:
         return Callback(action, token=parts[1], value=parts[2])
-    if action == "j" and len(parts) == 3 and _number(parts[1]) and _number(parts[2]):
+    if (action == Action.SAME_TICKET and len(parts) == 3 and _number(parts[1])
+            and _number(parts[2])):
         return Callback(action, token=parts[1], value=parts[2])
-    if action == "k" and len(parts) == 2 and _number(parts[1]):
+    if action == Action.OTHER_TICKET and len(parts) == 2 and _number(parts[1]):
         return Callback(action, token=parts[1])
     return None
+
+
+@dataclass(frozen=True)
+class DeskCallback:
+    """A desk button: its action, the ticket number it is about (None when absent or not a
+    number) and the value after it (a verdict, a region; None when absent)."""
+
+    action: str
+    ticket: int | None = None
+    value: str | None = None
+
+
+def parse_desk(data: str) -> DeskCallback | None:
+    """A desk button's data, or None when it is not one (not under DESK_PREFIX). The action is
+    returned as written, known or not: the desk ignores actions it does not have."""
+    parts = data.split(":")
+    if len(parts) < 2 or parts[0] != DESK_PREFIX:
+        return None
+    ticket = _desk_number(parts[2]) if len(parts) > 2 else None
+    return DeskCallback(parts[1], ticket, parts[3] if len(parts) > 3 else None)
+
+
+def _desk_number(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def desk(action: DeskAction, ticket: int | None = None, value: str | None = None) -> str:
+    """A desk button's data: `ck:<action>[:<ticket>[:<value>]]`."""
+    parts = [DESK_PREFIX, str(action)]
+    if ticket is not None:
+        parts.append(str(ticket))
+        if value is not None:
+            parts.append(value)
+    return ":".join(parts)
 
 
 def _number(text: str) -> bool:
@@ -82,32 +159,32 @@ def _number(text: str) -> bool:
 
 
 def language(lang: str) -> str:
-    return f"l:{lang}"
+    return f"{Action.LANGUAGE}:{lang}"
 
 
 def pick(token: str, entry_id: str) -> str:
-    return f"p:{token}:{entry_hash(entry_id)}"
+    return f"{Action.PICK}:{token}:{entry_hash(entry_id)}"
 
 
 def none_of_these(token: str) -> str:
-    return f"x:{token}"
+    return f"{Action.NONE_OF_THESE}:{token}"
 
 
 def helpful(token: str, entry_id: str) -> str:
-    return f"h:{token}:{entry_hash(entry_id)}"
+    return f"{Action.HELPFUL}:{token}:{entry_hash(entry_id)}"
 
 
 def not_what_i_asked(token: str, entry_id: str) -> str:
-    return f"w:{token}:{entry_hash(entry_id)}"
+    return f"{Action.NOT_WHAT_I_ASKED}:{token}:{entry_hash(entry_id)}"
 
 
 def forget(confirm: bool) -> str:
-    return "f:y" if confirm else "f:n"
+    return f"{Action.FORGET}:{'y' if confirm else 'n'}"
 
 
 def same_ticket(own_ticket_id: int, ticket_id: int) -> str:
-    return f"j:{own_ticket_id}:{ticket_id}"
+    return f"{Action.SAME_TICKET}:{own_ticket_id}:{ticket_id}"
 
 
 def other_ticket(own_ticket_id: int) -> str:
-    return f"k:{own_ticket_id}"
+    return f"{Action.OTHER_TICKET}:{own_ticket_id}"

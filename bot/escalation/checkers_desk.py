@@ -30,6 +30,8 @@ import re
 import time
 from dataclasses import dataclass, field
 
+from bot.core.callbacks import DeskAction, parse_desk
+from bot.core.callbacks import desk as button
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
@@ -49,7 +51,6 @@ from knowledge.model import VERDICTS
 
 log = logging.getLogger(__name__)
 
-PREFIX = "ck"
 STATE_TTL = 30 * 60
 #: The languages a guided answer asks an explanation in, in this order.
 EXPLANATION_ORDER = ("en", "th", "ms")
@@ -159,10 +160,10 @@ class CheckersDesk:
         if t.status not in OPEN_STATUSES:
             return ()
         return (
-            (Button(desk("button_take"), data=f"{PREFIX}:take:{t.id}"),
-             Button(desk("button_answer"), data=f"{PREFIX}:ans:{t.id}")),
-            (Button(desk("button_reject"), data=f"{PREFIX}:rej:{t.id}"),
-             Button(desk("button_duplicate"), data=f"{PREFIX}:dup:{t.id}")),
+            (Button(desk("button_take"), data=button(DeskAction.TAKE, t.id)),
+             Button(desk("button_answer"), data=button(DeskAction.ANSWER, t.id))),
+            (Button(desk("button_reject"), data=button(DeskAction.REJECT, t.id)),
+             Button(desk("button_duplicate"), data=button(DeskAction.DUPLICATE, t.id))),
         )
 
     # -- entry point ---------------------------------------------------------------------------
@@ -262,27 +263,26 @@ class CheckersDesk:
 
     # -- buttons -------------------------------------------------------------------------------
     def _callback(self, incoming: Incoming) -> list[Reply]:
-        parts = (incoming.callback_data or "").split(":")
-        if len(parts) < 2 or parts[0] != PREFIX:
+        parsed = parse_desk(incoming.callback_data or "")
+        if parsed is None:
             return []
-        action = parts[1]
-        number = _int(parts[2]) if len(parts) > 2 else None
+        action, number = parsed.action, parsed.ticket
         key = (incoming.chat_id, incoming.user_id)
-        if action == "no":
+        if action == DeskAction.CANCEL:
             self._drafts.pop(key, None)
             return [Reply(desk("nothing_sent"))]
         if number is None:
             return []
-        if action == "take":
+        if action == DeskAction.TAKE:
             summary = self.tickets.take(number, incoming.user_id)
             return [Reply(desk("taken_by", ticket=summary.id, checker=incoming.user_id))]
-        if action == "ans":
+        if action == DeskAction.ANSWER:
             return self._start_answer(incoming, number)
-        if action == "rej":
+        if action == DeskAction.REJECT:
             self._require(incoming, "reject tickets", number)
             self._drafts[key] = _Draft(number, "reject_reason")
             return [Reply(desk("reject_why_button", ticket=number))]
-        if action == "dup":
+        if action == DeskAction.DUPLICATE:
             self._require(incoming, "mark tickets as duplicates", number)
             self._drafts[key] = _Draft(number, "duplicate_target")
             return [Reply(desk("duplicate_which", ticket=number))]
@@ -290,15 +290,15 @@ class CheckersDesk:
         if draft is None or draft.ticket_id != number:
             return [Reply(desk("draft_elsewhere", ticket=number))]
         draft.touched = time.monotonic()
-        if action == "v" and len(parts) > 3 and parts[3] in VERDICTS:
-            draft.verdict, draft.stage = parts[3], "wording"
+        if action == DeskAction.VERDICT and parsed.value in VERDICTS:
+            draft.verdict, draft.stage = parsed.value, "wording"
             return [self._ask_wording(draft)]
-        if action == "r" and draft.stage == "region":
-            code = parts[3] if len(parts) > 3 else ""
+        if action == DeskAction.REGION and draft.stage == "region":
+            code = parsed.value or ""
             _, draft.region = validate_wording(None, code or None)
             draft.stage = "explanation"
             return [self._ask_explanation(draft)]
-        if action == "ok" and draft.stage == "confirm":
+        if action == DeskAction.SEND and draft.stage == "confirm":
             del self._drafts[key]
             receipt = self.tickets.answer(
                 number, incoming.user_id, verdict=draft.verdict or "",
@@ -316,9 +316,9 @@ class CheckersDesk:
             return [Reply(desk("already_closed", ticket=number, status=detail.ticket.status))]
         self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, "verdict")
         rows = (
-            tuple(Button(v, data=f"{PREFIX}:v:{number}:{v}") for v in VERDICTS[:3]),
-            tuple(Button(v, data=f"{PREFIX}:v:{number}:{v}") for v in VERDICTS[3:]),
-            (Button(desk("button_cancel"), data=f"{PREFIX}:no"),),
+            tuple(Button(v, data=button(DeskAction.VERDICT, number, v)) for v in VERDICTS[:3]),
+            tuple(Button(v, data=button(DeskAction.VERDICT, number, v)) for v in VERDICTS[3:]),
+            (Button(desk("button_cancel"), data=button(DeskAction.CANCEL)),),
         )
         claim = detail.ticket.claim_text or desk("no_text")
         return [Reply(desk("ask_verdict", ticket=number, claim=claim), rows)]
@@ -331,8 +331,11 @@ class CheckersDesk:
 
     def _ask_region(self, draft: _Draft) -> Reply:
         rows = (
-            tuple(Button(code, data=f"{PREFIX}:r:{draft.ticket_id}:{code}") for code in REGIONS)
-            + (Button(desk("button_skip"), data=f"{PREFIX}:r:{draft.ticket_id}:"),),
+            tuple(
+                Button(code, data=button(DeskAction.REGION, draft.ticket_id, code))
+                for code in REGIONS
+            )
+            + (Button(desk("button_skip"), data=button(DeskAction.REGION, draft.ticket_id, "")),),
         )
         return Reply(desk("ask_region"), rows)
 
@@ -406,8 +409,9 @@ class CheckersDesk:
         waiting = sum(detail.languages.values())
         return Reply(
             desk("preview", language=preview.language, message=Markup(preview.text)),
-            ((Button(desk("button_send", waiting=waiting), data=f"{PREFIX}:ok:{draft.ticket_id}"),
-              Button(desk("button_cancel"), data=f"{PREFIX}:no")),),
+            ((Button(desk("button_send", waiting=waiting),
+                     data=button(DeskAction.SEND, draft.ticket_id)),
+              Button(desk("button_cancel"), data=button(DeskAction.CANCEL))),),
         )
 
     # -- reject / duplicate --------------------------------------------------------------------

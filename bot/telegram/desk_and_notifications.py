@@ -25,6 +25,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
+from bot.core import callbacks
 from bot.core.messages import Button, Incoming, Reply
 from bot.telegram.replies import drop_keyboard, keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
@@ -32,8 +33,8 @@ from bot.texts.desk import desk as desk_text
 
 log = logging.getLogger(__name__)
 
-#: Callback data of the desk's buttons starts with this (bot.escalation.checkers_desk.PREFIX).
-DESK_PREFIX = "ck:"
+#: Callback data of the desk's buttons starts with this (named in bot.core.callbacks).
+DESK_PREFIX = f"{callbacks.DESK_PREFIX}:"
 #: Key of the desk in `application.bot_data` (absent: no checkers' group configured).
 DESK_KEY = "checkers_desk"
 #: How often the checkers' group is told about new tickets, and how many open tickets are read.

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from bot.core import callbacks
+from bot.core.callbacks import Action
 from bot.core.context import TurnContext
 from bot.core.handlers import (
     clarify,
@@ -52,20 +53,20 @@ async def _callback(ctx: TurnContext, data: str) -> list[Reply]:
     if parsed is None:
         return [Reply(ctx.t("button_expired"))]
     action, token, value = parsed.action, parsed.token, parsed.value
-    if action == "l":
+    if action == Action.LANGUAGE:
         return await language.on_button(ctx, value)
-    if action == "f":
+    if action == Action.FORGET:
         return await forget.on_button(ctx, value)
-    if action == "p":
+    if action == Action.PICK:
         return await clarify.on_pick(ctx, token, value)
-    if action == "x":
+    if action == Action.NONE_OF_THESE:
         return await clarify.on_none(ctx, token)
-    if action == "h":
+    if action == Action.HELPFUL:
         return await feedback.on_helpful(ctx, token, value)
-    if action == "w":
+    if action == Action.NOT_WHAT_I_ASKED:
         return await feedback.on_not_what_i_asked(ctx, token, value)
-    if action == "j":
+    if action == Action.SAME_TICKET:
         return await ticket_choice.on_same(ctx, token, value)
-    if action == "k":
+    if action == Action.OTHER_TICKET:
         return await ticket_choice.on_other(ctx, token)
     return [Reply(ctx.t("button_expired"))]
