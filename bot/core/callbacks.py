@@ -13,7 +13,9 @@ works after a restart.
 Formats (ASCII, ":"-separated):
     l:<lang>              choose a reply language
     p:<token>:<hash>      pick a candidate from a "did you mean" list
-    x:<token>             none of these → escalate the question
+    x:<token>             none of these → ask whether to send it to fact-checkers
+    e:<token>:y / e:<token>:n   yes, send my question to fact-checkers / no, don't
+    r:<token>:<hash>:<why>     why the answer was not what the voter asked (FeedbackReason code)
     h:<token>:<hash>      feedback: helpful
     w:<token>:<hash>      feedback: not what I asked
     f:y / f:n             /forget confirmed / cancelled
@@ -65,6 +67,8 @@ class Action(StrEnum):
     LANGUAGE = "l"
     PICK = "p"
     NONE_OF_THESE = "x"
+    CONSENT = "e"
+    REASON = "r"
     HELPFUL = "h"
     NOT_WHAT_I_ASKED = "w"
     FORGET = "f"
@@ -88,11 +92,31 @@ class DeskAction(StrEnum):
 DESK_PREFIX = "ck"
 
 
+class FeedbackReason(StrEnum):
+    """Why a voter said an answer was not what they asked (stored in feedback.reason)."""
+
+    NONE_OF_THESE = "none_of_these"  # offered in a list and rejected with "none of these"
+    OTHER_CLAIM = "other_claim"  # the card is about a different claim or question
+    WRONG_COUNTRY = "wrong_country"  # right topic, the other country's election
+    OUTDATED = "outdated"  # an earlier election, or since changed
+    OTHER = "other"
+
+
+#: The one-letter codes the "why?" buttons carry (the reasons a voter can choose).
+REASON_CODES: dict[str, FeedbackReason] = {
+    "c": FeedbackReason.OTHER_CLAIM,
+    "r": FeedbackReason.WRONG_COUNTRY,
+    "d": FeedbackReason.OUTDATED,
+    "o": FeedbackReason.OTHER,
+}
+
+
 @dataclass(frozen=True)
 class Callback:
     action: str
     token: str | None = None
     value: str | None = None
+    reason: FeedbackReason | None = None
 
 
 def parse(data: str) -> Callback | None:
@@ -106,6 +130,10 @@ def parse(data: str) -> Callback | None:
         return Callback(action, value=parts[1])
     if action == Action.NONE_OF_THESE and len(parts) == 2:
         return Callback(action, token=parts[1])
+    if action == Action.CONSENT and len(parts) == 3 and parts[2] in ("y", "n"):
+        return Callback(action, token=parts[1], value=parts[2])
+    if action == Action.REASON and len(parts) == 4 and parts[3] in REASON_CODES:
+        return Callback(action, token=parts[1], value=parts[2], reason=REASON_CODES[parts[3]])
     if action in (Action.PICK, Action.HELPFUL, Action.NOT_WHAT_I_ASKED) and len(parts) == 3:
         return Callback(action, token=parts[1], value=parts[2])
     if (action == Action.SAME_TICKET and len(parts) == 3 and _number(parts[1])
@@ -168,6 +196,15 @@ def pick(token: str, entry_id: str) -> str:
 
 def none_of_these(token: str) -> str:
     return f"{Action.NONE_OF_THESE}:{token}"
+
+
+def consent(token: str, send: bool) -> str:
+    return f"{Action.CONSENT}:{token}:{'y' if send else 'n'}"
+
+
+def reason(token: str, entry_id: str, why: FeedbackReason) -> str:
+    code = next(code for code, value in REASON_CODES.items() if value == why)
+    return f"{Action.REASON}:{token}:{entry_hash(entry_id)}:{code}"
 
 
 def helpful(token: str, entry_id: str) -> str:

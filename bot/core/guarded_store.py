@@ -11,7 +11,7 @@ the voter, and a misspelt method or a misread receipt is a mypy error, not a fai
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, ParamSpec, TypeVar
 
@@ -98,12 +98,33 @@ class GuardedStore:
         )
 
     async def record_feedback(
-        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
+        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None,
+        reason: str | None = None,
     ) -> DbResult[None]:
         return await self._call(
             lambda store: store.record_feedback, user_id=user_id, entry_id=entry_id,
-            helpful=helpful, question_id=question_id,
+            helpful=helpful, question_id=question_id, reason=reason,
         )
+
+    async def record_feedback_each(
+        self, *, user_id: int, entry_ids: Sequence[str], helpful: bool,
+        question_id: int | None = None, reason: str | None = None,
+    ) -> DbResult[None]:
+        """`record_feedback` for several entries in one database call (one guard deadline for
+        all of them, as a voter's one tap on "none of these" deserves)."""
+        ids = list(entry_ids)
+
+        def each(store: CoreStore) -> Callable[[], None]:
+            def record_feedback() -> None:
+                for entry_id in ids:
+                    store.record_feedback(
+                        user_id=user_id, entry_id=entry_id, helpful=helpful,
+                        question_id=question_id, reason=reason,
+                    )
+
+            return record_feedback
+
+        return await self._call(each)
 
     # Escalations
 

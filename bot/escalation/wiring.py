@@ -104,10 +104,12 @@ class TicketRoutingStore:
         return self.repository.recall_question(question_id=question_id, user_id=user_id)
 
     def record_feedback(
-        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
+        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None,
+        reason: str | None = None,
     ) -> None:
         self.repository.record_feedback(
-            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id
+            user_id=user_id, entry_id=entry_id, helpful=helpful, question_id=question_id,
+            reason=reason,
         )
 
     def purge_questions(self, older_than_days: int, now: datetime | None = None) -> int:

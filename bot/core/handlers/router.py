@@ -61,6 +61,10 @@ async def _callback(ctx: TurnContext, data: str) -> list[Reply]:
         return await clarify.on_pick(ctx, token, value)
     if action == Action.NONE_OF_THESE:
         return await clarify.on_none(ctx, token)
+    if action == Action.CONSENT:
+        return await clarify.on_consent(ctx, token, value)
+    if action == Action.REASON:
+        return await feedback.on_reason(ctx, token, value, parsed.reason)
     if action == Action.HELPFUL:
         return await feedback.on_helpful(ctx, token, value)
     if action == Action.NOT_WHAT_I_ASKED:
