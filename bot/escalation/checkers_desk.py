@@ -29,6 +29,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.core.callbacks import DeskAction, parse_desk
 from bot.core.callbacks import desk as button
@@ -59,14 +60,25 @@ REGIONS = ("TH", "MY")
 URL = re.compile(r"https?://\S+")
 
 
+class Stage(StrEnum):
+    """Where a checker's draft is: which reply the desk waits for next."""
+
+    VERDICT = "verdict"  # a verdict button
+    WORDING = "wording"  # the claim in the checker's words, or /skip
+    REGION = "region"  # a country button or code, or /skip
+    EXPLANATION = "explanation"  # one explanation per language in EXPLANATION_ORDER
+    SOURCES = "sources"  # source URLs, then /done
+    CONFIRM = "confirm"  # the send button under the preview
+    REJECT_REASON = "reject_reason"  # one line saying why the ticket is rejected
+    DUPLICATE_TARGET = "duplicate_target"  # the number of the ticket it duplicates
+
+
 @dataclass
 class _Draft:
     """A checker's answer or action in progress."""
 
     ticket_id: int
-    # verdict | wording | region | explanation | sources | confirm | reject_reason
-    # | duplicate_target
-    stage: str
+    stage: Stage
     verdict: str | None = None
     wording: str | None = None
     region: str | None = None
@@ -238,7 +250,7 @@ class CheckersDesk:
                 category, rest = rest[0], rest[1:]
             if not rest:
                 self._require(incoming, "reject tickets", number)
-                self._drafts[key] = _Draft(number, "reject_reason", category=category)
+                self._drafts[key] = _Draft(number, Stage.REJECT_REASON, category=category)
                 return [Reply(desk("reject_why", ticket=number))]
             return [self._reject(incoming, number, " ".join(rest), category)]
         target = _int(rest[0]) if rest else None
@@ -280,25 +292,25 @@ class CheckersDesk:
             return self._start_answer(incoming, number)
         if action == DeskAction.REJECT:
             self._require(incoming, "reject tickets", number)
-            self._drafts[key] = _Draft(number, "reject_reason")
+            self._drafts[key] = _Draft(number, Stage.REJECT_REASON)
             return [Reply(desk("reject_why_button", ticket=number))]
         if action == DeskAction.DUPLICATE:
             self._require(incoming, "mark tickets as duplicates", number)
-            self._drafts[key] = _Draft(number, "duplicate_target")
+            self._drafts[key] = _Draft(number, Stage.DUPLICATE_TARGET)
             return [Reply(desk("duplicate_which", ticket=number))]
         draft = self._drafts.get(key)
         if draft is None or draft.ticket_id != number:
             return [Reply(desk("draft_elsewhere", ticket=number))]
         draft.touched = time.monotonic()
         if action == DeskAction.VERDICT and parsed.value in VERDICTS:
-            draft.verdict, draft.stage = parsed.value, "wording"
+            draft.verdict, draft.stage = parsed.value, Stage.WORDING
             return [self._ask_wording(draft)]
-        if action == DeskAction.REGION and draft.stage == "region":
+        if action == DeskAction.REGION and draft.stage == Stage.REGION:
             code = parsed.value or ""
             _, draft.region = validate_wording(None, code or None)
-            draft.stage = "explanation"
+            draft.stage = Stage.EXPLANATION
             return [self._ask_explanation(draft)]
-        if action == DeskAction.SEND and draft.stage == "confirm":
+        if action == DeskAction.SEND and draft.stage == Stage.CONFIRM:
             del self._drafts[key]
             receipt = self.tickets.answer(
                 number, incoming.user_id, verdict=draft.verdict or "",
@@ -314,7 +326,7 @@ class CheckersDesk:
         detail = self.tickets.show(number)
         if detail.ticket.status not in OPEN_STATUSES:
             return [Reply(desk("already_closed", ticket=number, status=detail.ticket.status))]
-        self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, "verdict")
+        self._drafts[(incoming.chat_id, incoming.user_id)] = _Draft(number, Stage.VERDICT)
         rows = (
             tuple(Button(v, data=button(DeskAction.VERDICT, number, v)) for v in VERDICTS[:3]),
             tuple(Button(v, data=button(DeskAction.VERDICT, number, v)) for v in VERDICTS[3:]),
@@ -351,29 +363,29 @@ class CheckersDesk:
         draft.touched = time.monotonic()
         text = incoming.text.strip()
         command = incoming.command
-        if draft.stage == "reject_reason":
+        if draft.stage == Stage.REJECT_REASON:
             del self._drafts[key]
             category = draft.category
             if text.lower().startswith("out-of-scope:"):
                 category, text = "out-of-scope", text.split(":", 1)[1].strip()
             return [self._reject(incoming, draft.ticket_id, text, category)]
-        if draft.stage == "duplicate_target":
+        if draft.stage == Stage.DUPLICATE_TARGET:
             target = _int(text.lstrip("#"))
             if target is None:
                 return [Reply(desk("duplicate_number"))]
             del self._drafts[key]
             return [self._duplicate(incoming, draft.ticket_id, target)]
-        if draft.stage == "wording":
+        if draft.stage == Stage.WORDING:
             if command != "skip" and text:
                 draft.wording, _ = validate_wording(text)
-            draft.stage = "region"
+            draft.stage = Stage.REGION
             return [self._ask_region(draft)]
-        if draft.stage == "region":
+        if draft.stage == Stage.REGION:
             if command != "skip" and text:
                 _, draft.region = validate_wording(None, text)
-            draft.stage = "explanation"
+            draft.stage = Stage.EXPLANATION
             return [self._ask_explanation(draft)]
-        if draft.stage == "explanation":
+        if draft.stage == Stage.EXPLANATION:
             if command != "skip" and text:
                 lang = EXPLANATION_ORDER[draft.language_index]
                 draft.explanation[lang] = text
@@ -383,9 +395,9 @@ class CheckersDesk:
             if not draft.explanation:
                 draft.language_index = 0
                 return [Reply(desk("explanation_needed")), self._ask_explanation(draft)]
-            draft.stage = "sources"
+            draft.stage = Stage.SOURCES
             return [Reply(desk("ask_sources"))]
-        if draft.stage == "sources":
+        if draft.stage == Stage.SOURCES:
             if command != "done":
                 found = URL.findall(text)
                 if not found:
@@ -399,7 +411,7 @@ class CheckersDesk:
         verdict, explanation, sources = validate_answer(
             draft.verdict or "", draft.explanation, draft.sources
         )
-        draft.stage = "confirm"
+        draft.stage = Stage.CONFIRM
         detail = self.tickets.show(draft.ticket_id)
         # What a voter who did not send the claim gets: the checker's wording, or no claim.
         preview = render_answer(
