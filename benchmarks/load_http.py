@@ -282,7 +282,8 @@ async def run_level(n_workers: int, args: argparse.Namespace, base_url: str) -> 
                 cache_dir=args.cache_dir, workers=n_workers,
                 extra_env={"MESSAGE_BATCH_SECONDS": "0", "RATE_LIMIT_PER_MINUTE": "100000",
                            "RATE_LIMIT_PER_DAY": "100000",
-                           "DATABASE_TIMEOUT_SECONDS": str(args.database_timeout)},
+                           "DATABASE_TIMEOUT_SECONDS": str(args.database_timeout),
+                           "TELEGRAM_RATE_PER_SECOND": str(args.telegram_rate)},
             ))
         for worker in workers:
             ww.wait_started(worker)
@@ -367,6 +368,9 @@ def main() -> int:
                         help="share of updates posted again to another worker")
     parser.add_argument("--drain-timeout", type=float, default=300)
     parser.add_argument("--database-timeout", type=float, default=1.5)
+    parser.add_argument("--telegram-rate", type=float, default=1000,
+                        help="each worker's TELEGRAM_RATE_PER_SECOND (default: high, to measure "
+                        "the workers, not Telegram's limit of about 30 per bot)")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache")
     args = parser.parse_args()

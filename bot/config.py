@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = Field(
         None, description="Bot API base URL, e.g. a local Bot API server or a test emulator"
     )
+    telegram_rate_per_second: float = Field(
+        30.0,
+        gt=0,
+        description="messages this process sends through Telegram per second at most (Telegram "
+        "allows a bot about 30 in all: split it between workers)",
+    )
     webhook_url: str | None = Field(None, description="public HTTPS URL; set = webhook mode")
     webhook_secret: str | None = Field(None, description="secret token Telegram sends with updates")
     webhook_listen: str = Field("0.0.0.0", description="address the webhook server listens on")

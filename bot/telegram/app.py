@@ -172,7 +172,12 @@ def build_application(settings: Settings, services: Services) -> App:
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(settings.telegram_token)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_rate_per_second,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
         # Voters must not wait for each other; the batcher keeps each voter's turns in order.
         .concurrent_updates(True)
         .post_init(_post_init)
