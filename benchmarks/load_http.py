@@ -37,6 +37,7 @@ import json
 import os
 import random
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -374,6 +375,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "cache")
     args = parser.parse_args()
+    # SIGTERM ends the run through `finally`: workers stopped, the schema dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     reason = ww.harness.ensure_emulator_installed()
     if reason:
         print(reason, file=sys.stderr)
