@@ -34,6 +34,9 @@ CLAIM_SECONDS = 5.0
 LOCK_CHECK_SECONDS = 5.0
 #: Seconds between purges of handled rows older than a day.
 PURGE_SECONDS = 600.0
+#: Updates one worker holds in memory at most (taken, not handled yet); more wait in the table,
+#: so a worker far behind neither reads nor skips thousands of rows at each look.
+MAX_IN_HAND = 1000
 #: Chats handled at the same time by one worker (the core's threads do the heavy work).
 CONCURRENT_CHATS = 64
 
@@ -134,9 +137,10 @@ class InboxWorker:
         while not stop.is_set():
             try:
                 await self._flush_done()
+                room = MAX_IN_HAND - len(self._in_flight)
                 rows = await asyncio.to_thread(
-                    self.inbox.waiting, self.slot, skip=set(self._in_flight)
-                )
+                    self.inbox.waiting, self.slot, skip=set(self._in_flight), limit=room
+                ) if room > 0 else []
             except Exception as exc:  # noqa: BLE001 - a database outage: wait and try again
                 log.warning("inbox: reading waiting updates failed (%s)", exc)
                 rows = []
