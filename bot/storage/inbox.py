@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 #: The PostgreSQL NOTIFY channel; the payload is the slot that has new rows.
 CHANNEL = "factcheck_inbox"
-#: Advisory lock key of slot 0; slot i is held with key SLOT_LOCK_BASE + i.
+#: Advisory lock keys of the slots: SLOT_LOCK_BASE + schema number * 1024 + slot.
 SLOT_LOCK_BASE = 7_202_511_300
 #: Handled rows are kept this long (their update_id only) so a late retry is still recognised.
 KEEP_HANDLED = timedelta(days=1)
@@ -83,8 +84,11 @@ class Inbox:
     def __init__(self, database: Database, workers: int) -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
+        if workers > 1024:
+            raise ValueError("at most 1024 workers")
         self.database = database
         self.workers = workers
+        self._schema_key: int | None = None
 
     def store(self, update_id: int, chat_id: int, payload: dict[str, Any]) -> bool:
         """Keep an update; True when it is new, False when it was already here (a retry).
@@ -158,7 +162,14 @@ class Inbox:
         return int(count or 0)
 
     def slot_lock(self, slot: int) -> ProcessLock:
-        return ProcessLock(self.database, SLOT_LOCK_BASE + slot)
+        """The advisory lock of `slot`. Advisory locks are per database, not per schema, so the
+        key includes the schema: two bots (or test runs) in two schemas of one database each
+        have their own slots."""
+        if self._schema_key is None:
+            with self.database.session() as session:
+                schema = str(session.scalar(text("SELECT current_schema()")) or "public")
+            self._schema_key = zlib.crc32(schema.encode()) % 1_000_000
+        return ProcessLock(self.database, SLOT_LOCK_BASE + self._schema_key * 1024 + slot)
 
 
 class Listener:

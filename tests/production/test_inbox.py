@@ -80,6 +80,35 @@ def test_a_slot_is_held_by_one_worker(database: Database) -> None:
     second.release()
 
 
+def test_bots_in_two_schemas_of_one_database_have_their_own_slots(
+    database: Database, pg_schema: str
+) -> None:
+    """Advisory locks are per database: the slot keys include the schema, so a second bot (or
+    a second test run) in another schema is not left standing by."""
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg_schema)
+    admin = url.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    other = f"prod_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{other}"')
+    second = Database(url.update_query_dict({"options": f"-csearch_path={other}"})
+                      .render_as_string(hide_password=False))
+    try:
+        mine, theirs = Inbox(database, 2).slot_lock(0), Inbox(second, 2).slot_lock(0)
+        assert mine.held() and theirs.held()
+        assert mine.key != theirs.key
+        mine.release()
+        theirs.release()
+    finally:
+        second.dispose()
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{other}" CASCADE')
+
+
 async def test_two_workers_handle_every_update_once_and_each_chat_in_order(
     database: Database,
 ) -> None:
