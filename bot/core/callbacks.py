@@ -13,7 +13,9 @@ works after a restart.
 Formats (ASCII, ":"-separated):
     l:<lang>              choose a reply language
     p:<token>:<hash>      pick a candidate from a "did you mean" list
-    x:<token>             none of these → escalate the question
+    x:<token>             none of these → ask whether to send it to fact-checkers
+    e:<token>:y / e:<token>:n   yes, send my question to fact-checkers / no, don't
+    r:<token>:<hash>:<why>     why the answer was not what the voter asked (FeedbackReason code)
     h:<token>:<hash>      feedback: helpful
     w:<token>:<hash>      feedback: not what I asked
     f:y / f:n             /forget confirmed / cancelled
@@ -26,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass
+from enum import StrEnum
 
 from knowledge.loader import KnowledgeBase
 from knowledge.model import Entry
@@ -52,11 +55,31 @@ class EntryIndex:
         return self._by_hash.get(digest)
 
 
+class FeedbackReason(StrEnum):
+    """Why a voter said an answer was not what they asked (stored in feedback.reason)."""
+
+    NONE_OF_THESE = "none_of_these"  # offered in a list and rejected with "none of these"
+    OTHER_CLAIM = "other_claim"  # the card is about a different claim or question
+    WRONG_COUNTRY = "wrong_country"  # right topic, the other country's election
+    OUTDATED = "outdated"  # an earlier election, or since changed
+    OTHER = "other"
+
+
+#: The one-letter codes the "why?" buttons carry (the reasons a voter can choose).
+REASON_CODES: dict[str, FeedbackReason] = {
+    "c": FeedbackReason.OTHER_CLAIM,
+    "r": FeedbackReason.WRONG_COUNTRY,
+    "d": FeedbackReason.OUTDATED,
+    "o": FeedbackReason.OTHER,
+}
+
+
 @dataclass(frozen=True)
 class Callback:
     action: str
     token: str | None = None
     value: str | None = None
+    reason: FeedbackReason | None = None
 
 
 def parse(data: str) -> Callback | None:
@@ -67,6 +90,10 @@ def parse(data: str) -> Callback | None:
         return Callback(action, value=parts[1])
     if action == "x" and len(parts) == 2:
         return Callback(action, token=parts[1])
+    if action == "e" and len(parts) == 3 and parts[2] in ("y", "n"):
+        return Callback(action, token=parts[1], value=parts[2])
+    if action == "r" and len(parts) == 4 and parts[3] in REASON_CODES:
+        return Callback(action, token=parts[1], value=parts[2], reason=REASON_CODES[parts[3]])
     if action in ("p", "h", "w") and len(parts) == 3:
         return Callback(action, token=parts[1], value=parts[2])
     if action == "j" and len(parts) == 3 and _number(parts[1]) and _number(parts[2]):
@@ -91,6 +118,15 @@ def pick(token: str, entry_id: str) -> str:
 
 def none_of_these(token: str) -> str:
     return f"x:{token}"
+
+
+def consent(token: str, send: bool) -> str:
+    return f"e:{token}:{'y' if send else 'n'}"
+
+
+def reason(token: str, entry_id: str, why: FeedbackReason) -> str:
+    code = next(code for code, value in REASON_CODES.items() if value == why)
+    return f"r:{token}:{entry_hash(entry_id)}:{code}"
 
 
 def helpful(token: str, entry_id: str) -> str:

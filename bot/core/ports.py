@@ -126,7 +126,8 @@ class QuestionStore(Protocol):
         ...
 
     def record_feedback(
-        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
+        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None,
+        reason: str | None = None,
     ) -> None: ...
 
 

@@ -17,6 +17,10 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.media.model import MediaRead
 
 MAX_CHATS = 20_000
 MAX_QUESTIONS_PER_CHAT = 12
@@ -34,7 +38,11 @@ class QuestionContext:
     question_id: int | None = None
     shown: list[str] = field(default_factory=list)  # entry ids offered or answered already
     answered: str | None = None  # the entry whose card was shown last
+    offered: list[str] = field(default_factory=list)  # the entries of the last list shown
     escalated: bool = False
+    #: The image or link the question came with, so that escalating it later (after "none of
+    #: these") still gives checkers the screenshot, not only the text read from it.
+    media: MediaRead | None = None
 
 
 @dataclass

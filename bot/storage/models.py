@@ -116,6 +116,8 @@ class Feedback(Base):
     question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
     entry_id: Mapped[str] = mapped_column(String(200), index=True)
     helpful: Mapped[bool] = mapped_column(Boolean)
+    #: Why it was not helpful (bot.core.callbacks.FeedbackReason), when the voter said.
+    reason: Mapped[str | None] = mapped_column(String(20), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

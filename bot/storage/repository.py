@@ -173,15 +173,44 @@ class Repository(MediaRecords):
             return (row.text, row.language) if row is not None else None
 
     def record_feedback(
-        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None
+        self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None,
+        reason: str | None = None,
     ) -> None:
+        """One verdict of a voter on an entry they were shown. A second call for the same voter,
+        question and entry (the reason, given after "not what I asked") updates that row."""
         with self.db.session() as session:
             voter = self._voter(session, user_id)
+            existing = None
+            if question_id is not None:
+                existing = session.scalars(
+                    select(Feedback).where(
+                        Feedback.voter_id == voter.id, Feedback.question_id == question_id,
+                        Feedback.entry_id == entry_id,
+                    ).limit(1)
+                ).first()
+            if existing is not None:
+                existing.helpful = helpful
+                existing.reason = reason or existing.reason
+                return
             session.add(
                 Feedback(
-                    voter_id=voter.id, entry_id=entry_id, helpful=helpful, question_id=question_id
+                    voter_id=voter.id, entry_id=entry_id, helpful=helpful,
+                    question_id=question_id, reason=reason,
                 )
             )
+
+    def rejected_entries(self, question_ids: list[int]) -> list[tuple[int, str, str | None]]:
+        """(question id, entry id, reason) for every entry the askers of these questions said
+        was not what they asked: what checkers need to know the knowledge already offered."""
+        if not question_ids:
+            return []
+        with self.db.session() as session:
+            rows = session.execute(
+                select(Feedback.question_id, Feedback.entry_id, Feedback.reason)
+                .where(Feedback.question_id.in_(question_ids), Feedback.helpful.is_(False))
+                .order_by(Feedback.id)
+            )
+            return [(int(q), e, r) for q, e, r in rows if q is not None]
 
     def purge_questions(self, older_than_days: int, now: datetime | None = None) -> int:
         """Delete stored questions past the retention period; returns how many went."""

@@ -154,6 +154,22 @@ TEXTS: dict[str, str] = {
     ),
     # -- feedback --------------------------------------------------------------------------------
     "feedback_thanks": "🙏 Thanks for the feedback!",
+    # -- consent and reasons (issue #15) ---------------------------------------------------------
+    "escalate_consent": (
+        "🕵️ Shall I send your question to our fact-checkers? A person will read what you wrote "
+        "and the checks I showed you, and I'll message you here when they answer."
+    ),
+    "button_consent_yes": "✅ Yes, send it",
+    "button_consent_no": "✖️ No, thanks",
+    "escalate_declined": (
+        "OK, I haven't sent it. You can write your question in other words, or send me another "
+        "claim to check."
+    ),
+    "feedback_why": "Sorry about that. What was wrong with this answer?",
+    "button_reason_other_claim": "🔀 It is about a different claim",
+    "button_reason_wrong_country": "🌏 Wrong country",
+    "button_reason_outdated": "📅 Out of date",
+    "button_reason_other": "❓ Something else",
     "feedback_sorry": (
         "Sorry that didn't help. Tell me more about what you wanted to check, or tap "
         "“Not what I asked” under the answer."

@@ -167,6 +167,23 @@ TEXTS: dict[str, str] = {
     ),
     # -- feedback --------------------------------------------------------------------------------
     "feedback_thanks": "🙏 Terima kasih atas maklum balas anda!",
+    # -- consent and reasons (issue #15) ---------------------------------------------------------
+    "escalate_consent": (
+        "🕵️ Mahu saya hantar soalan anda kepada pemeriksa fakta kami? Seorang manusia akan membaca "
+        "apa yang anda tulis dan semakan yang saya tunjukkan, dan saya akan memaklumkan anda di "
+        "sini apabila mereka menjawab."
+    ),
+    "button_consent_yes": "✅ Ya, hantar",
+    "button_consent_no": "✖️ Tidak, terima kasih",
+    "escalate_declined": (
+        "Baik, saya tidak menghantarnya. Anda boleh menulis soalan anda dengan perkataan lain, "
+        "atau hantar dakwaan lain untuk disemak."
+    ),
+    "feedback_why": "Maaf. Apa yang tidak kena dengan jawapan ini?",
+    "button_reason_other_claim": "🔀 Ia tentang dakwaan lain",
+    "button_reason_wrong_country": "🌏 Negara yang salah",
+    "button_reason_outdated": "📅 Sudah lapuk",
+    "button_reason_other": "❓ Sebab lain",
     "feedback_sorry": (
         "Maaf, jawapan itu tidak membantu. Ceritakan lagi apa yang anda mahu semak, atau tekan "
         "“Bukan ini soalan saya” di bawah jawapan."

@@ -146,15 +146,40 @@ async def test_clarify_buttons_for_postal_votes(chat):
     assert replies[0].text.startswith("<b>ℹ️")
 
 
-async def test_none_of_these_escalates_the_original_question(chat, db):
+async def test_none_of_these_asks_before_escalating_the_original_question(chat, db, services):
     await chat.say("where do i have to vote??")
+    offered = shown_entry_ids(chat, services)
     none_button = chat.button("None of these")
     replies = await chat.press(none_button)
+    # Consent first (a person will read the voter's words): nothing is sent yet.
+    assert replies[0].text == t("en", "escalate_consent")
+    assert db.count(Ticket) == 0
+    # The rejection is recorded for every entry offered, with its reason (checkers see it).
+    assert {(f.entry_id, f.helpful, f.reason) for f in db.rows(Feedback)} == {
+        (entry_id, False, "none_of_these") for entry_id in offered
+    }
+    yes = chat.button("Yes, send it")
+    replies = await chat.press(yes)
     assert replies[0].text == t("en", "escalated_new")
     assert [ticket.claim_text for ticket in db.rows(Ticket)] == ["where do i have to vote??"]
     assert db.count(TicketSubscriber) == 1
-    # A second tap on the same button does not escalate twice.
+    # A second tap on either button does not escalate twice.
+    assert await chat.press(yes) == []
     assert await chat.press(none_button) == []
+    assert db.count(Ticket) == 1
+
+
+async def test_no_to_sending_keeps_the_question_from_the_checkers(chat, db):
+    await chat.say("where do i have to vote??")
+    await chat.press("None of these")
+    replies = await chat.press("No, thanks")
+    assert replies[0].text == t("en", "escalate_declined")
+    assert db.count(Ticket) == 0
+    # The voter may still change their mind on the same question.
+    await chat.say("where do i have to vote??")
+    await chat.press("None of these")
+    replies = await chat.press("Yes, send it")
+    assert replies[0].text == t("en", "escalated_new")
     assert db.count(Ticket) == 1
 
 
@@ -168,7 +193,8 @@ async def test_none_of_these_after_a_restart_escalates_the_question_it_was_shown
     restarted = chat_on(make_services())  # same database, fresh memory
     # A new question after the restart must not take over the old button.
     await restarted.say("Can I vote by SMS?")
-    replies = await restarted.press(none_button)
+    await restarted.press(none_button)
+    replies = await restarted.press("Yes, send it")
     assert replies[0].text == t("en", "escalated_new")
     assert [ticket.claim_text for ticket in db.rows(Ticket)] == ["where do i have to vote??"]
 
@@ -216,6 +242,12 @@ async def test_not_what_i_asked_offers_the_matchers_next_candidates(chat, db, se
 
     replies = await chat.press("Not what I asked")
     assert [(f.entry_id, f.helpful) for f in db.rows(Feedback)] == [(answered, False)]
+    assert replies[0].text == t("en", "feedback_why")
+    replies = await chat.press("different claim")
+    # The reason updates the same feedback row.
+    assert [(f.entry_id, f.helpful, f.reason) for f in db.rows(Feedback)] == [
+        (answered, False, "other_claim")
+    ]
     if expected:
         assert "other checks" in replies[0].text
         assert chat.buttons()[-1].label == "None of these"
@@ -224,6 +256,8 @@ async def test_not_what_i_asked_offers_the_matchers_next_candidates(chat, db, se
         replies = await chat.press(chat.buttons()[0])
         assert replies[0].text.startswith("<b>")
     else:
+        assert replies[0].text == t("en", "escalate_consent")
+        replies = await chat.press("Yes, send it")
         assert replies[0].text == t("en", "escalated_new")
         assert [ticket.claim_text for ticket in db.rows(Ticket)] == [question]
 
@@ -231,8 +265,13 @@ async def test_not_what_i_asked_offers_the_matchers_next_candidates(chat, db, se
 async def test_not_what_i_asked_escalates_when_nothing_else_fits(chat, db):
     await chat.card("ส่ง SMS เพื่อเลือกตั้งได้ไหม", "SMS")
     replies = await chat.press("ไม่ใช่เรื่องที่ถาม")
+    assert replies[0].text == t("th", "feedback_why")
+    replies = await chat.press(t("th", "button_reason_wrong_country"))
     while chat.is_clarify():  # the matcher offers more: decline those too
         replies = await chat.press("ไม่ใช่ทั้งหมด")
+    assert replies[0].text == t("th", "escalate_consent")
+    assert db.count(Ticket) == 0
+    replies = await chat.press(t("th", "button_consent_yes"))
     assert replies[0].text == t("th", "escalated_new")
     assert [ticket.claim_text for ticket in db.rows(Ticket)] == ["ส่ง SMS เพื่อเลือกตั้งได้ไหม"]
 
@@ -451,12 +490,14 @@ async def test_not_what_i_asked_after_did_you_mean_offers_the_rest(
     first = shown_entry_ids(chat, services)
     assert chat.is_clarify() and len(first) == 3
     await chat.press(chat.buttons()[1])
-    replies = await chat.press("Not what I asked")
+    await chat.press("Not what I asked")
+    replies = await chat.press("Something else")
     assert "other checks" in replies[0].text
     second = shown_entry_ids(chat, services)
     assert len(second) == 2 and not second & first
     assert first | second == {f"postal-{i}" for i in range(5)}
-    replies = await chat.press("None of these")
+    await chat.press("None of these")
+    replies = await chat.press("Yes, send it")
     assert replies[0].text == t("en", "escalated_new")
 
 

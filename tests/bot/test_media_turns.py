@@ -258,3 +258,39 @@ async def test_a_voter_over_the_rate_limit_gets_no_image_read(make_services) -> 
         assert limited == []  # told once, then silence, as for text
     finally:
         await services.conversation.aclose()
+
+
+@needs_ocr
+async def test_a_screenshot_offered_a_list_keeps_its_image_when_none_of_these_sends_it(
+    tmp_path, make_services, chat_on
+) -> None:
+    """The image goes to checkers with the ticket even when it is escalated a turn later, by
+    "none of these" and "yes, send it", not by the message that carried it. (Three checks with
+    the same question: a screenshot of it always gets the list, never one answer.)"""
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "postal.yml").write_text(
+        "entries:\n" + "".join(
+            f"  - id: postal-{i}\n    kind: fact\n    text: {{en: 'Who can use a postal vote?'}}\n"
+            f"    answer: {{en: 'The postal vote is open to {group}.'}}\n"
+            for i, group in enumerate(["voters abroad", "police officers", "soldiers"])
+        ),
+        encoding="utf-8",
+    )
+    services = make_services(knowledge_dir=kb)
+    try:
+        voter = chat_on(services, user_id=7)
+        voter.last = await _send(
+            services, 7, screenshot("Who can use a postal vote?", _style("post"))
+        )
+        assert voter.is_clarify(), voter.text()
+        assert _media(services) == []  # nothing kept until it goes to checkers
+        await voter.press("None of these")
+        await voter.press("Yes, send it")
+        assert voter.text() == t("en", "escalated_new")
+        (ticket,) = _tickets(services)
+        (item,) = _media(services)
+        assert item.kind == "image" and item.ticket_id == ticket.id and item.path
+        assert Path(item.path).exists()
+    finally:
+        await services.conversation.aclose()

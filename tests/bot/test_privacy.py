@@ -129,6 +129,9 @@ async def test_no_voter_ever_receives_another_voters_words(services, chat_on) ->
             replies = inboxes.replies(
                 voter.user_id, await chat.press(t(voter.language, "button_none"))
             )
+            replies = inboxes.replies(
+                voter.user_id, await chat.press(t(voter.language, "button_consent_yes"))
+            )
         return replies
 
     async def press(voter: Voter, label: str) -> list[Reply]:

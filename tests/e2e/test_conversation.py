@@ -119,6 +119,9 @@ def test_clarify_none_of_these_escalates(e2e) -> None:
     voter.say("advance voting")
     (menu,) = voter.replies(1)
     voter.press(menu, e2e.expected("en", "button_none"))
+    (consent,) = voter.replies(1)
+    assert consent.text == e2e.expected("en", "escalate_consent")
+    voter.press(consent, e2e.expected("en", "button_consent_yes"))
     (receipt,) = voter.replies(1)
     assert receipt.text == e2e.expected("en", "escalated_new")
 
@@ -163,10 +166,13 @@ def test_feedback_buttons(e2e) -> None:
     voter.say(INK_CLAIM)
     (claim_card,) = voter.replies(1)
     voter.press(claim_card, e2e.expected("en", "button_not_what_i_asked"))
+    (why,) = voter.replies(1)
+    assert why.text == e2e.expected("en", "feedback_why")
+    voter.press(why, e2e.expected("en", "button_reason_outdated"))
     (follow_up,) = voter.replies(1)
-    # Either other checks are offered or the question goes to the fact-checkers.
+    # Either other checks are offered or the voter is asked before it goes to fact-checkers.
     assert follow_up.text.startswith(e2e.expected("en", "clarify_more")) or (
-        follow_up.text == e2e.expected("en", "escalated_new")
+        follow_up.text == e2e.expected("en", "escalate_consent")
     ), follow_up.text
 
 

@@ -17,6 +17,7 @@ from bot.core.context import TurnContext
 from bot.core.handlers import media as media_turn
 from bot.core.messages import Reply
 from bot.core.ports import EscalationVia
+from bot.media.model import MediaRead
 from bot.monitoring import metrics
 
 log = logging.getLogger(__name__)
@@ -24,10 +25,11 @@ log = logging.getLogger(__name__)
 
 async def escalate(
     ctx: TurnContext, text: str, question_id: int | None, *, intro: str | None = None,
-    key: str | None = None,
+    key: str | None = None, media: MediaRead | None = None,
 ) -> list[Reply]:
     """`key`: the claim key of the ticket to join instead of the one of `text` (an image or
-    link already sent to a ticket, see bot.core.handlers.media)."""
+    link already sent to a ticket, see bot.core.handlers.media). `media`: the image or link the
+    question came with, when a later turn (a button) escalates it."""
     incoming = ctx.incoming
     language = ctx.lang
     result = await ctx.db(
@@ -43,7 +45,7 @@ async def escalate(
     )
     receipt = result.value
     if receipt is not None:
-        await media_turn.attach(ctx, receipt.ticket_id, question_id)
+        await media_turn.attach(ctx, receipt.ticket_id, question_id, media)
         if receipt.offers:
             metrics.record_escalation("new")  # a ticket of its own, held while the voter says
             _retry_spool(ctx)

@@ -61,10 +61,14 @@ def early_reply(ctx: TurnContext, prepared: Prepared) -> Reply | None:
     return None
 
 
-async def attach(ctx: TurnContext, ticket_id: int | None, question_id: int | None) -> None:
+async def attach(
+    ctx: TurnContext, ticket_id: int | None, question_id: int | None,
+    media: MediaRead | None = None,
+) -> None:
     """Keep the image or link of an escalated question with its ticket (see the module doc).
-    A failure here is logged: the question itself is already with the checkers."""
-    media: MediaRead | None = ctx.incoming.media
+    `media`: what the question came with when it is escalated by a later turn (a button);
+    otherwise this turn's. A failure here is logged: the question is already with the checkers."""
+    media = media if media is not None else ctx.incoming.media
     if media is None or ticket_id is None:
         return
     path = None

@@ -24,6 +24,7 @@ from bot.core.handlers.escalation import escalate
 from bot.core.inputs import MATCH_CHARS, Prepared
 from bot.core.messages import Reply
 from bot.core.ports import QuestionDecision
+from bot.core.state import QuestionContext
 from bot.monitoring import metrics
 from knowledge.matcher import MatchResult
 from nlu.intents import IntentResult
@@ -40,7 +41,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
             question_id = await _record(
                 ctx, prepared, None, None, QuestionDecision.ESCALATE, None
             )
-            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+            question = _remember(ctx, prepared, match_language, question_id)
             question.escalated = True
             return await escalate(ctx, prepared.store_text, question_id, key=key)
         early = media_turn.early_reply(ctx, prepared)
@@ -84,7 +85,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
             question_id = await _record(
                 ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id
             )
-            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+            question = _remember(ctx, prepared, match_language, question_id)
             question.shown.append(entry.id)
             question.answered = entry.id
             return notes + [card_reply(entry, ctx.lang, question.token)]
@@ -96,9 +97,8 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
             question_id = await _record(
                 ctx, prepared, intent, match, QuestionDecision.CLARIFY, None
             )
-            question = ctx.chat.remember(prepared.store_text, match_language, question_id)
-            question.shown.extend(e.id for e in entries)
-            return notes + [offer(ctx, entries, question.token)]
+            question = _remember(ctx, prepared, match_language, question_id)
+            return notes + [offer(ctx, question, entries)]
         action = "escalate"
 
     if action == "escalate":
@@ -107,7 +107,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         question_id = await _record(
             ctx, prepared, intent, match, QuestionDecision.ESCALATE, None
         )
-        question = ctx.chat.remember(prepared.store_text, match_language, question_id)
+        question = _remember(ctx, prepared, match_language, question_id)
         question.escalated = True
         intro = ctx.t("human_intro") if wants_human else None
         return notes + await escalate(ctx, prepared.store_text, question_id, intro=intro)
@@ -136,6 +136,15 @@ async def _human(ctx: TurnContext, prepared: Prepared) -> list[Reply]:
         return await escalate(ctx, latest.text, latest.question_id, intro=ctx.t("human_intro"))
     ctx.chat.escalate_next = True
     return [Reply(ctx.t("human_ask"))]
+
+
+def _remember(
+    ctx: TurnContext, prepared: Prepared, language: str | None, question_id: int | None
+) -> QuestionContext:
+    """The chat remembers the question, with the image or link it came with."""
+    question = ctx.chat.remember(prepared.store_text, language, question_id)
+    question.media = ctx.incoming.media
+    return question
 
 
 async def _intent(ctx: TurnContext, text: str) -> IntentResult | None:

@@ -60,6 +60,10 @@ async def _callback(ctx: TurnContext, data: str) -> list[Reply]:
         return await clarify.on_pick(ctx, token, value)
     if action == "x":
         return await clarify.on_none(ctx, token)
+    if action == "e":
+        return await clarify.on_consent(ctx, token, value)
+    if action == "r":
+        return await feedback.on_reason(ctx, token, value, parsed.reason)
     if action == "h":
         return await feedback.on_helpful(ctx, token, value)
     if action == "w":
