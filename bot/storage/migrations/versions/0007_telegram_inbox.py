@@ -1,12 +1,13 @@
 """telegram_inbox: webhook updates shared by several workers (WEB_CONCURRENCY)
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-05 05:40:00
 
 One row per Telegram update a webhook worker accepted (issue #17): keyed by Telegram's update_id
 so a retried delivery is stored once, with the chat that decides which worker handles it, the
-update itself until it is handled, and when it was received and handled.
+update itself until it is handled, and when it was received and handled. Chained after 0006
+(feedback reason), which reached main first.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
