@@ -163,6 +163,9 @@ def test_two_workers_handle_each_update_once_and_each_chat_in_order(pair: Pair) 
                       "the stopped worker's updates to wait in the inbox")
         ww.time.sleep(1.5)
         assert Inbox(database, 2).backlog() == len(b_chats) * 3  # a did not take b's chats
+        # The operator sees it: /healthz and /metrics of the worker still running.
+        assert a.health()["inbox_backlog"] == len(b_chats) * 3
+        assert a.metric("factcheck_inbox_backlog") == len(b_chats) * 3
         c = pair.start("c")  # b again, after a deploy
         ww.wait_started(c)
         assert c.slot() == b_slot

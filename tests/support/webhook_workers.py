@@ -60,6 +60,12 @@ class Worker:
                 return int(line.split("worker serves slot", 1)[1].split()[0])
         return None
 
+    def health(self) -> dict[str, Any]:
+        """This worker's GET /healthz body."""
+        body = httpx.get(f"http://127.0.0.1:{self.health_port}/healthz", timeout=10).json()
+        assert isinstance(body, dict)
+        return body
+
     def metric(self, name: str, **labels: str) -> float:
         """One sample of this worker's /metrics (0 when absent)."""
         text = httpx.get(f"http://127.0.0.1:{self.health_port}/metrics", timeout=10).text
