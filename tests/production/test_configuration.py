@@ -74,8 +74,9 @@ def test_web_concurrency_is_refused_where_the_inbox_cannot_work(tmp_path: Path) 
 
     factcheck = Path(sys.executable).parent / "factcheck"
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DATABASE_", "WEBHOOK_", "WEB_", "WORKER_"))}
+           if not key.startswith(("DATABASE_", "WEBHOOK_", "WEB_", "WORKER_", "TELEGRAM_"))}
     env.update({"TELEGRAM_TOKEN": "1:x", "WEB_CONCURRENCY": "2",
+                "TELEGRAM_API_URL": "http://127.0.0.1:9",  # never the network, even if broken
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"})
     done = subprocess.run(
         [str(factcheck), "run"], capture_output=True, text=True, env=env, cwd=tmp_path,
