@@ -156,3 +156,44 @@ async def test_two_workers_handle_every_update_once_and_each_chat_in_order(
         assert len(owners) == 1  # one worker per chat
     assert {name for name, _, _ in handled} == {"a", "b"}
     assert inbox.backlog() == 0
+
+
+async def test_a_spare_worker_takes_the_slot_of_one_that_stops(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker started beyond WEB_CONCURRENCY stands by; when a worker stops, the spare takes
+    its slot and handles the updates that waited there."""
+    import bot.telegram.inbox as worker_module
+
+    monkeypatch.setattr(worker_module, "CLAIM_SECONDS", 0.2)
+    inbox = Inbox(database, workers=1)
+    handled: list[tuple[str, int]] = []
+
+    def handler(name: str) -> Any:
+        async def handle(payload: dict[str, Any]) -> None:
+            handled.append((name, payload["update_id"]))
+        return handle
+
+    first, spare = InboxWorker(inbox, handler("first")), InboxWorker(inbox, handler("spare"))
+    stop_first, stop_spare = asyncio.Event(), asyncio.Event()
+    first_task = asyncio.create_task(first.run(stop_first))
+    for _ in range(100):
+        if first.slot is not None:
+            break
+        await asyncio.sleep(0.05)
+    spare_task = asyncio.create_task(spare.run(stop_spare))
+    await asyncio.sleep(0.5)
+    assert (first.slot, spare.slot) == (0, None)  # the spare stands by
+
+    stop_first.set()
+    await first_task
+    for update_id in (1, 2, 3):  # accepted while no worker serves the slot
+        assert await spare.accept(message(update_id, 77))
+    for _ in range(100):
+        if len(handled) == 3:
+            break
+        await asyncio.sleep(0.05)
+    stop_spare.set()
+    await spare_task
+    assert handled == [("spare", 1), ("spare", 2), ("spare", 3)]
+    assert inbox.backlog() == 0
