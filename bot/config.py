@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     telegram_api_url: str | None = Field(
         None, description="Bot API base URL, e.g. a local Bot API server or a test emulator"
     )
+    telegram_rate_per_second: float = Field(
+        30.0,
+        gt=0,
+        description="messages this process sends through Telegram per second at most (Telegram "
+        "allows a bot about 30 in all: split it between workers)",
+    )
     webhook_url: str | None = Field(None, description="public HTTPS URL; set = webhook mode")
     webhook_secret: str | None = Field(None, description="secret token Telegram sends with updates")
     webhook_listen: str = Field("0.0.0.0", description="address the webhook server listens on")
@@ -79,6 +85,26 @@ class Settings(BaseSettings):
     )
     outbox_rate_per_second: int = Field(
         30, ge=1, description="notifications this process sends per second at most"
+    )
+    web_concurrency: int | None = Field(
+        None,
+        ge=1,
+        le=1024,
+        description="webhook mode: how many `factcheck run` workers share this bot behind one "
+        "URL (every worker the same value); set = updates go through the PostgreSQL inbox",
+    )
+    worker_index: int | None = Field(
+        None,
+        ge=0,
+        description="which of the WEB_CONCURRENCY slots this worker serves (0-based); unset = "
+        "the first free slot",
+    )
+    message_batch_seconds: float = Field(
+        1.5,
+        ge=0,
+        le=10,
+        description="quiet period that joins a voter's burst of text messages into one question; "
+        "0 = every message is its own question",
     )
     ticket_hold_seconds: float = Field(
         300.0,
@@ -134,6 +160,29 @@ class Settings(BaseSettings):
             if not part.lstrip("-").isdigit():
                 raise ValueError(f"{part!r} is not a Telegram user id (comma-separated numbers)")
         return value
+
+    def inbox_problems(self) -> list[str]:
+        """Why WEB_CONCURRENCY cannot be served as configured (empty when it can): the inbox is
+        a PostgreSQL table fed by the webhook, and workers must agree on the secret."""
+        if self.web_concurrency is None:
+            return (
+                ["WORKER_INDEX: needs WEB_CONCURRENCY"] if self.worker_index is not None else []
+            )
+        problems = []
+        if not self.webhook_url:
+            problems.append("WEB_CONCURRENCY: needs webhook mode (WEBHOOK_URL)")
+        if not self.database_url.startswith("postgresql"):
+            problems.append("WEB_CONCURRENCY: needs PostgreSQL (DATABASE_URL=postgresql+...)")
+        if self.web_concurrency > 1 and not self.webhook_secret:
+            problems.append(
+                "WEB_CONCURRENCY: several workers need one WEBHOOK_SECRET (each registers it)"
+            )
+        if self.worker_index is not None and self.worker_index >= self.web_concurrency:
+            problems.append(
+                f"WORKER_INDEX={self.worker_index}: must be below WEB_CONCURRENCY="
+                f"{self.web_concurrency}"
+            )
+        return problems
 
     def checker_id_set(self) -> frozenset[int]:
         return frozenset(int(x) for x in _id_parts(self.checker_ids))

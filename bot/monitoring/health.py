@@ -60,6 +60,7 @@ class StorageReport:
     tickets_open: dict[str, int] = field(default_factory=dict)
     backlog: dict[str, int] = field(default_factory=dict)
     lag_seconds: float | None = None
+    inbox_waiting: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def read_storage(database: Database | None) -> StorageReport:
     run it in a thread). Every query is served by an index on `status`."""
     if database is None:
         return StorageReport(ok=False, error="no usable database (see the start-up log)")
-    from bot.storage.models import OutboxMessage, Ticket
+    from bot.storage.models import InboxUpdate, OutboxMessage, Ticket
 
     started = time.perf_counter()
     try:
@@ -174,6 +175,12 @@ def read_storage(database: Database | None) -> StorageReport:
                     )
                 )
             )
+            # Webhook updates stored and not handled yet (WEB_CONCURRENCY; a partial index).
+            inbox_waiting = session.scalar(
+                select(func.count()).select_from(InboxUpdate).where(
+                    InboxUpdate.handled_at.is_(None)
+                )
+            )
     except Exception as exc:  # noqa: BLE001 - any failure means "not usable", with the reason
         return StorageReport(ok=False, error=_public_reason(exc))
     lag = None
@@ -185,6 +192,7 @@ def read_storage(database: Database | None) -> StorageReport:
         tickets_open={status: int(tickets.get(status, 0)) for status in OPEN_TICKET_STATUSES},
         backlog={status: int(backlog.get(status, 0)) for status in BACKLOG_STATUSES},
         lag_seconds=lag,
+        inbox_waiting=int(inbox_waiting or 0),
     )
 
 
@@ -341,6 +349,7 @@ class Monitor:
                 else round(storage.lag_seconds, 1),
             }
             body["tickets_open"] = sum(storage.tickets_open.values())
+            body["inbox_backlog"] = storage.inbox_waiting
         if self.spooled is not None:
             body["spooled_escalations"] = self.spooled()
         if problems:
@@ -390,7 +399,12 @@ class Monitor:
                 "factcheck_notification_lag_seconds", "gauge",
                 "How long the oldest due notification has been waiting (0 when none is).",
             ).add(storage.lag_seconds or 0.0)
-            out += [tickets, backlog, lag]
+            inbox = Family(
+                "factcheck_inbox_backlog", "gauge",
+                "Webhook updates stored in the shared inbox and not handled yet "
+                "(WEB_CONCURRENCY; all workers together).",
+            ).add(storage.inbox_waiting)
+            out += [tickets, backlog, lag, inbox]
         dispatchers = list(self.dispatchers())
         if dispatchers:
             sent = Family(

@@ -244,6 +244,16 @@ SPOOL_SET_ASIDE = Counter(
     "Spooled escalations that could not be stored for a reason other than the database being "
     "down, set aside (spool file .rejected) so that the rest of the spool drains.",
 )
+INBOX_UPDATES = Counter(
+    "factcheck_inbox_updates_total",
+    "Webhook updates this worker accepted into the shared inbox (WEB_CONCURRENCY), by outcome: "
+    "stored (new) or duplicate (a delivery Telegram retried; not handled again).",
+    ("outcome",),
+)
+INBOX_HANDLED = Counter(
+    "factcheck_inbox_handled_total",
+    "Inbox updates this worker handled for the chats of its slot.",
+)
 #: When this process started (Unix time), so a dashboard sees restarts and counter resets.
 STARTED_AT = time.time()
 
@@ -272,4 +282,6 @@ def instruments() -> list[Family]:
         REPLY_SECONDS.collect(),
         DATABASE_TIMEOUTS.collect(),
         SPOOL_SET_ASIDE.collect(),
+        INBOX_UPDATES.collect(),
+        INBOX_HANDLED.collect(),
     ]

@@ -114,16 +114,21 @@ def schedule_daily_digest(
     send: Send,
     timezone: tzinfo = UTC,
     minute: int = 0,
+    once: Callable[[], bool] | None = None,
 ) -> Any:
     """Run the digest every day at `hour`:`minute` in `timezone` on a PTB JobQueue; returns
     the Job. `knowledge` is called at each run (e.g. `lambda: store.current`) so the digest
     sees hot-reloaded knowledge. The database work runs in a thread: the bot keeps answering.
-    A failed digest is logged and skipped; tomorrow's still runs."""
+    A failed digest is logged and skipped; tomorrow's still runs. `once` (a ProcessLock's
+    `held`), when given, is asked first: only the process it says yes to posts, so several
+    processes on one database post one digest."""
     if not 0 <= hour <= 23 or not 0 <= minute <= 59:
         raise ValueError(f"digest time {hour}:{minute:02d} is not a time of day")
 
     async def run(_context: Any) -> None:
         try:
+            if once is not None and not await asyncio.to_thread(once):
+                return
             digest = await asyncio.to_thread(
                 build_daily_digest, database, knowledge(), datetime.now(UTC)
             )

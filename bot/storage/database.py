@@ -23,6 +23,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 7_202_511_090
 #: PostgreSQL advisory lock key of the process that posts ticket cards (ProcessLock).
 ANNOUNCE_LOCK = 7_202_511_091
+#: PostgreSQL advisory lock key of the process that posts the daily digest (ProcessLock).
+DIGEST_LOCK = 7_202_511_092
 #: PostgreSQL: seconds to establish a connection (libpq's connect_timeout covers the whole
 #: handshake, so a server that accepts but never answers costs this, not forever).
 CONNECT_TIMEOUT = 5

@@ -297,3 +297,29 @@ class MediaItem(Base):
     title: Mapped[str | None] = mapped_column(Text)
     read_text: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxUpdate(Base):
+    """A Telegram update a webhook worker accepted (WEB_CONCURRENCY, bot/telegram/inbox.py).
+
+    The primary key is Telegram's `update_id`, so a delivery Telegram retries, to this worker or
+    another, is one row: it is handled once. Rows wait (`handled_at` NULL) until the worker that
+    owns their `chat_id` handles them in `update_id` order; the payload (the voter's message) is
+    dropped once handled, and the row itself a day later (Telegram stops retrying long before).
+    """
+
+    __tablename__ = "telegram_inbox"
+    __table_args__ = (
+        Index(
+            "ix_telegram_inbox_waiting", "update_id",
+            postgresql_where=text("handled_at IS NULL"),
+            sqlite_where=text("handled_at IS NULL"),
+        ),
+        Index("ix_telegram_inbox_received_at", "received_at"),
+    )
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    handled_at: Mapped[datetime | None]

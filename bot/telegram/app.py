@@ -26,7 +26,8 @@ from bot.escalation.ratelimit import Limits
 from bot.monitoring.health import Monitor
 from bot.monitoring.server import start_health_server
 from bot.reports.digest import schedule_daily_digest, telegram_sender
-from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
+from bot.storage.database import ANNOUNCE_LOCK, DIGEST_LOCK, ProcessLock
+from bot.storage.inbox import Inbox
 from bot.telegram import handlers
 from bot.telegram.desk_and_notifications import (
     ANNOUNCE_SECONDS,
@@ -37,6 +38,7 @@ from bot.telegram.desk_and_notifications import (
     make_sender,
 )
 from bot.telegram.handlers import STATE_KEY, App, BotState, identity, make_deliver
+from bot.telegram.inbox import InboxWorker
 from bot.texts import MENU_COMMANDS, t
 
 if TYPE_CHECKING:
@@ -48,6 +50,9 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 #: Where the outbox dispatcher's stop event and task live in `application.bot_data`.
 OUTBOX_KEY = "outbox"
+#: Where the inbox worker (WEB_CONCURRENCY) lives in `bot_data`, and its stop event and task.
+INBOX_KEY = "inbox"
+INBOX_TASK_KEY = "inbox_task"
 #: Where the health server (GET /healthz, GET /metrics) lives in `application.bot_data`.
 HEALTH_KEY = "health_server"
 #: How often the rate limiter retries a request Telegram answered with RetryAfter (429).
@@ -144,7 +149,12 @@ def build_application(settings: Settings, services: Services) -> App:
     builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(settings.telegram_token)
-        .rate_limiter(AIORateLimiter(max_retries=RATE_LIMIT_RETRIES))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=settings.telegram_rate_per_second,
+                max_retries=RATE_LIMIT_RETRIES,
+            )
+        )
         # Voters must not wait for each other; the batcher keeps each voter's turns in order.
         .concurrent_updates(True)
         .post_init(_post_init)
@@ -157,7 +167,9 @@ def build_application(settings: Settings, services: Services) -> App:
     application = builder.build()
     state = BotState(
         conversation=services.conversation,
-        batcher=MessageBatcher(make_deliver(application)),
+        batcher=MessageBatcher(
+            make_deliver(application), window=settings.message_batch_seconds
+        ),
     )
     application.bot_data[STATE_KEY] = state
     application.bot_data["services"] = services
@@ -186,7 +198,24 @@ def build_application(settings: Settings, services: Services) -> App:
             )
         handlers.register(application)
     _schedule_digest(application, settings, services)
+    if settings.web_concurrency is not None and services.database is not None:
+        application.bot_data[INBOX_KEY] = _inbox_worker(application, settings, services)
     return application
+
+
+def _inbox_worker(application: App, settings: Settings, services: Services) -> InboxWorker:
+    """The worker that stores posted updates in the shared inbox and handles its slot's chats
+    (bot/telegram/inbox.py); started with the Application."""
+    assert services.database is not None and settings.web_concurrency is not None
+
+    async def handle(payload: dict[str, Any]) -> None:
+        await application.process_update(Update.de_json(payload, application.bot))
+
+    return InboxWorker(
+        Inbox(services.database, settings.web_concurrency),
+        handle,
+        pinned_slot=settings.worker_index,
+    )
 
 
 def _schedule_digest(application: App, settings: Settings, services: Services) -> None:
@@ -206,6 +235,8 @@ def _schedule_digest(application: App, settings: Settings, services: Services) -
         knowledge=lambda: services.store.current,
         send=telegram_sender(application.bot, settings.checkers_chat_id),
         timezone=ZoneInfo(settings.digest_timezone),
+        # Several processes on one database (WEB_CONCURRENCY workers): one posts it.
+        once=ProcessLock(services.database, DIGEST_LOCK).held,
     )
 
 
@@ -243,6 +274,11 @@ async def _post_init(application: App) -> None:
     # files) and the spool retry loop, on the Application's event loop.
     await services.start(watch=True)
     _start_outbox(application, services, settings)
+    worker: InboxWorker | None = application.bot_data.get(INBOX_KEY)
+    if worker is not None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop), name="inbox-worker")
+        application.bot_data[INBOX_TASK_KEY] = (stop, task)
 
 
 def _start_outbox(application: App, services: Services, settings: Settings) -> None:
@@ -263,6 +299,12 @@ def _start_outbox(application: App, services: Services, settings: Settings) -> N
 
 
 async def _post_stop(application: App) -> None:
+    inbox = application.bot_data.pop(INBOX_TASK_KEY, None)
+    if inbox is not None:  # the chats in hand are finished and marked handled
+        stop, task = inbox
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(task, timeout=30)
     outbox = application.bot_data.pop(OUTBOX_KEY, None)
     if outbox is not None:
         stop, task = outbox
@@ -297,6 +339,9 @@ def run_telegram(settings: Settings) -> None:
     # poll, two per ticket check): keep the log readable.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    problems = settings.inbox_problems()
+    if problems:
+        raise ConfigurationError("invalid configuration:\n  " + "\n  ".join(problems))
     if not _telegram_reachable(settings):
         log.info("stopped before Telegram could be reached")
         return
@@ -305,13 +350,17 @@ def run_telegram(settings: Settings) -> None:
     if settings.webhook_url:
         from bot.telegram import webhook
 
-        webhook.install()  # a malformed body gets 400, not 500
+        worker: InboxWorker | None = application.bot_data.get(INBOX_KEY)
+        # A malformed body gets 400, not 500; with workers, updates go to the shared inbox.
+        webhook.install(worker.accept if worker is not None else None)
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         log.info(
-            "webhook mode: listening on %s:%s/%s",
+            "webhook mode: listening on %s:%s/%s%s",
             settings.webhook_listen,
             settings.webhook_port,
             path,
+            f" (one of {settings.web_concurrency} workers sharing the inbox)"
+            if worker is not None else "",
         )
         application.run_webhook(
             listen=settings.webhook_listen,

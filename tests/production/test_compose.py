@@ -51,7 +51,7 @@ def resolved() -> dict[str, Any]:
 
 
 def test_the_compose_file_is_valid(resolved: dict[str, Any]) -> None:
-    assert set(resolved["services"]) == {"bot", "notifier", "rasa", "db"}
+    assert set(resolved["services"]) == {"bot", "notifier", "worker", "proxy", "rasa", "db"}
     result = check_compose()
     assert result.returncode == 0 and "is valid" in result.stderr
 
@@ -99,6 +99,20 @@ def test_the_bot_waits_for_the_database_and_serves_health_on_loopback(
     notifier = resolved["services"]["notifier"]
     assert notifier["environment"]["BOT_ROLE"] == "notifier"
     assert notifier["profiles"] == ["notifier"] and not _published(notifier)
+
+
+def test_webhook_workers_are_a_profile_behind_one_proxy(resolved: dict[str, Any]) -> None:
+    """`docker compose --profile workers up -d worker proxy`: WEB_CONCURRENCY workers (the
+    same number in their environment as started), reachable only through the proxy."""
+    worker, proxy = resolved["services"]["worker"], resolved["services"]["proxy"]
+    assert worker["profiles"] == proxy["profiles"] == ["workers"]
+    env = worker["environment"]
+    assert env["BOT_ROLE"] == "all" and env["DATABASE_URL"].startswith("postgresql+psycopg://")
+    assert int(env["WEB_CONCURRENCY"]) == int(worker["deploy"]["replicas"]) >= 2
+    assert not _published(worker)  # replicas cannot share a host port: the proxy has it
+    assert {port for _, port, target in _published(proxy) if target == 8443} == {8443}
+    assert "worker:8443" in proxy["command"]
+    assert worker["depends_on"]["db"]["condition"] == "service_healthy"
 
 
 # -- the health-check commands, run against a real health server ----------------------------
