@@ -128,6 +128,9 @@ def merge(parts: list[Incoming]) -> Incoming:
     with contextlib.suppress(StopIteration):
         quoted = next(p.quoted_text for p in parts if p.quoted_text)
         first = replace(first, quoted_text=quoted)
+    with contextlib.suppress(StopIteration):
+        buttons = next(p.replied_buttons for p in parts if p.replied_buttons)
+        first = replace(first, replied_buttons=buttons)
     return replace(
         first,
         text=text,

@@ -181,6 +181,22 @@ def desk(action: DeskAction, ticket: int | None = None, value: str | None = None
     return ":".join(parts)
 
 
+def picks_in(data: tuple[str, ...] | list[str]) -> tuple[str, list[str]] | None:
+    """(token, entry hashes in list order) of the "did you mean" buttons among `data` (a
+    message's buttons), or None when it holds no list."""
+    token: str | None = None
+    digests: list[str] = []
+    for item in data:
+        parsed = parse(item)
+        if parsed is None or parsed.action != Action.PICK or not parsed.token or not parsed.value:
+            continue
+        if token is None:
+            token = parsed.token
+        if parsed.token == token:
+            digests.append(parsed.value)
+    return (token, digests) if token is not None else None
+
+
 def _number(text: str) -> bool:
     """A ticket number as this bot writes it (ASCII digits; not "๑๒", which int() accepts)."""
     return text.isascii() and text.isdigit() and len(text) <= 18

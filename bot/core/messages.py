@@ -42,6 +42,7 @@ class Incoming:
     language_code: str | None = None
     forwarded: bool = False
     quoted_text: str | None = None
+    replied_buttons: tuple[str, ...] = ()
     timestamp: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: A photo or image document the voter sent (its caption is `text`).
     image: ImageInput | None = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class QuestionContext:
     shown: list[str] = field(default_factory=list)  # entry ids offered or answered already
     answered: str | None = None  # the entry whose card was shown last
     offered: list[str] = field(default_factory=list)  # the entries of the last list shown
+    offered_at: datetime | None = None  # when that list was shown (a typed "2" is read until)
     escalated: bool = False
     #: The image or link the question came with, so that escalating it later (after "none of
     #: these") still gives checkers the screenshot, not only the text read from it.
@@ -50,6 +52,9 @@ class ChatMemory:
     questions: OrderedDict[str, QuestionContext] = field(default_factory=OrderedDict)
     next_token: int = 1
     escalate_next: bool = False  # the voter asked for a human; their next claim goes to checkers
+    #: The token of the question whose "did you mean" list was shown last: what a typed "2"
+    #: picks from. A new question makes it stale (None).
+    last_offer: str | None = None
 
     def remember(self, text: str, language: str | None, question_id: int | None) -> QuestionContext:
         if question_id is not None:
@@ -67,6 +72,16 @@ class ChatMemory:
 
     def question(self, token: str | None) -> QuestionContext | None:
         return self.questions.get(token) if token else None
+
+    def open_offer(self, now: datetime, window: timedelta) -> QuestionContext | None:
+        """The question whose list was shown last, while that list is still open: not yet
+        answered by a pick or "none of these", and shown less than `window` before `now`."""
+        question = self.question(self.last_offer)
+        if question is None or not question.offered or question.offered_at is None:
+            return None
+        if not timedelta(0) <= now - question.offered_at <= window:
+            return None
+        return question
 
     def latest(self) -> QuestionContext | None:
         return next(reversed(self.questions.values()), None) if self.questions else None

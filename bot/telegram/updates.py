@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from telegram import Chat, Message, MessageEntity, Update
+from telegram import Chat, InlineKeyboardMarkup, Message, MessageEntity, Update
 
 from bot.core.messages import ChatType, Incoming
 
@@ -89,6 +89,20 @@ def _command(
     return name.lower(), tuple(rest.split())
 
 
+def _button_data(message: Message) -> tuple[str, ...]:
+    """The callback data of the buttons under one of the bot's messages, in order (what a reply
+    to a "did you mean" list picks from)."""
+    markup = message.reply_markup
+    if not isinstance(markup, InlineKeyboardMarkup):
+        return ()
+    return tuple(
+        button.callback_data
+        for row in markup.inline_keyboard
+        for button in row
+        if isinstance(button.callback_data, str)
+    )
+
+
 def from_message(message: Message, me: BotIdentity) -> Incoming | None:
     """A voter's message as an Incoming, or None when it is nothing the bot should look at."""
     kind = chat_type(message.chat)
@@ -116,6 +130,7 @@ def from_message(message: Message, me: BotIdentity) -> Incoming | None:
         "language_code": user.language_code,
         "forwarded": message.forward_origin is not None,
         "quoted_text": quoted,
+        "replied_buttons": _button_data(replied) if replied is not None and replied_to_bot else (),
         "timestamp": message.date,
     }
     if command is not None:

@@ -145,6 +145,11 @@ TEXTS: dict[str, str] = {
     "clarify_more": "Here are other checks that may match. Which one do you mean?",
     "button_none": "None of these",
     "button_expired": "That button is too old. Please send your question again.",
+    "choice_out_of_range": (
+        "That list has no number {number}. Reply with {choices}, or tap one of the buttons "
+        "under the list."
+    ),
+    "choice_or": " or ",
     # -- escalation ------------------------------------------------------------------------------
     "escalated_new": (
         "🕵️ I don't have a checked answer for this yet, so I've passed it to our fact-checkers. "

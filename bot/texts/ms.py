@@ -157,6 +157,11 @@ TEXTS: dict[str, str] = {
     "clarify_more": "Ini semakan lain yang mungkin sepadan. Yang mana anda maksudkan?",
     "button_none": "Bukan semua ini",
     "button_expired": "Butang ini sudah lama. Sila hantar soalan anda sekali lagi.",
+    "choice_out_of_range": (
+        "Tiada nombor {number} dalam senarai itu. Balas dengan {choices}, atau tekan salah satu "
+        "butang di bawah senarai."
+    ),
+    "choice_or": " atau ",
     # -- escalation ------------------------------------------------------------------------------
     "escalated_new": (
         "🕵️ Belum ada jawapan yang disemak untuk perkara ini, jadi saya telah hantar kepada "

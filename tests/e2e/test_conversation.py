@@ -114,6 +114,41 @@ def test_clarify_then_pick_shows_the_chosen_card(e2e) -> None:
     assert e2e.bridge.calls_of("answerCallbackQuery")
 
 
+LIST_QUESTIONS = {"en": "advance voting", "th": "ลงคะแนนล่วงหน้า", "ms": "undi awal"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed", "index"), [("en", "2.", 1), ("th", "อันแรก", 0), ("ms", "nombor 2", 1)]
+)
+def test_a_typed_choice_and_a_reply_pick_from_the_list(e2e, lang: str, typed: str, index: int):
+    voter = e2e.voter(lang)
+    voter.say(LIST_QUESTIONS[lang])
+    (menu,) = voter.replies(1)
+    assert menu.text.startswith(e2e.expected(lang, "clarify_prompt"))
+    chosen = menu.button_labels[index].split(". ", 1)[1]
+
+    voter.say(typed)
+    (card,) = voter.replies(1)
+    assert card.text.splitlines()[0] in (
+        e2e.expected(lang, "info_label"), e2e.expected(lang, "verdict_false")
+    ), card.text
+    assert chosen in card.text
+
+    # A reply to a list picks from that list, by the list's own buttons, even after another
+    # list was shown.
+    voter.say(LIST_QUESTIONS[lang])
+    (older,) = voter.replies(1)
+    voter.say("Where do I vote?" if lang == "en" else LIST_QUESTIONS[lang] + "?")
+    voter.replies(1)
+    voter.say("the first one" if lang == "en" else typed, reply_to=older)
+    (picked,) = voter.replies(1)
+    first = older.button_labels[0 if lang == "en" else index].split(". ", 1)[1]
+    assert first in picked.text, picked.text
+    assert picked.button_labels == [
+        e2e.expected(lang, "button_helpful"), e2e.expected(lang, "button_not_what_i_asked")
+    ]
+
+
 def test_clarify_none_of_these_escalates(e2e) -> None:
     voter = e2e.voter("en")
     voter.say("advance voting")

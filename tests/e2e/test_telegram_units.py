@@ -72,6 +72,29 @@ def test_reply_to_the_bot_is_addressed_and_quotes_nothing() -> None:
     assert incoming.quoted_text is None
 
 
+def test_reply_to_the_bots_list_carries_its_buttons() -> None:
+    """ "2" written as a reply to a "did you mean" list: the core picks from that list."""
+    keyboard_ = {
+        "inline_keyboard": [
+            [{"text": "1. Polls", "callback_data": "p:q5:AAAAAAAA"}],
+            [{"text": "2. Ink", "callback_data": "p:q5:BBBBBBBB"}],
+            [{"text": "Site", "url": "https://example.org"}],
+            [{"text": "None of these", "callback_data": "x:q5"}],
+        ]
+    }
+    replied = {
+        "message_id": 3, "date": 1, "chat": PRIVATE, "from": BOT_USER, "text": "Which one?",
+        "reply_markup": keyboard_,
+    }
+    incoming = from_update(message("2", reply_to_message=replied), ME)
+    assert incoming is not None
+    assert incoming.replied_buttons == ("p:q5:AAAAAAAA", "p:q5:BBBBBBBB", "x:q5")
+    # Someone else's message with buttons (a forwarded bot post) is not our list.
+    other = replied | {"from": VOTER}
+    incoming = from_update(message("2", reply_to_message=other), ME)
+    assert incoming is not None and incoming.replied_buttons == ()
+
+
 def test_mention_under_someone_elses_message_quotes_it() -> None:
     rumour = {"message_id": 3, "date": 1, "chat": GROUP, "from": VOTER, "text": "Polls moved!"}
     update = message("@FactBot", GROUP, reply_to_message=rumour, entities=[entity("mention", 0, 8)])

@@ -6,9 +6,17 @@ fact-checkers, as Cofacts does: the voter may only have wanted to browse, and a 
 what they wrote. "Yes" escalates the question kept in the chat's memory under the button's token,
 with the image or link it came with; "no" keeps it from the checkers. In a group "none of these"
 only suggests a private chat, since groups never escalate.
+
+A choice can also be typed ("2", "the first one", "yang pertama", "อันแรก"; bot.core.typed_choice
+reads it): as a reply to a list, it picks from that list; otherwise, in a private chat, from the
+list shown last, for TYPED_CHOICE_WINDOW after it was shown and until a choice was made. Without
+such a list the text is read as any other message. A number the list does not have gets a reply
+naming the numbers it has.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from bot.core import callbacks
 from bot.core.callbacks import FeedbackReason
@@ -17,7 +25,12 @@ from bot.core.context import TurnContext
 from bot.core.handlers.escalation import escalate
 from bot.core.messages import Button, Reply
 from bot.core.state import QuestionContext
+from bot.core.typed_choice import choices_text, parse_choice, resolve
 from knowledge.model import Entry
+
+#: How long after a list is shown a typed number still picks from it (a reply to the list always
+#: does).
+TYPED_CHOICE_WINDOW = timedelta(minutes=30)
 
 
 def offer(
@@ -25,6 +38,8 @@ def offer(
 ) -> Reply:
     """The list of `entries` for `question` (remembered as what was offered last)."""
     question.offered = [e.id for e in entries]
+    question.offered_at = ctx.incoming.timestamp
+    ctx.chat.last_offer = question.token
     for entry in entries:
         if entry.id not in question.shown:
             question.shown.append(entry.id)
@@ -49,6 +64,46 @@ async def on_pick(ctx: TurnContext, token: str | None, digest: str | None) -> li
         # The question fell out of memory (restart, or long ago): the card is still right.
         question = ctx.chat.remember(entry.text_in(ctx.lang), ctx.lang, None)
     return await show_pick(ctx, question, entry)
+
+
+async def on_typed_choice(ctx: TurnContext) -> list[Reply] | None:
+    """The card of the entry a typed choice names, the numbers to choose from when the list
+    has no such number, or None when the message is not a choice from an open list (then it is
+    read as any other message)."""
+    incoming = ctx.incoming
+    if incoming.media is not None or incoming.image is not None:
+        return None
+    number = parse_choice(incoming.text)
+    if number is None:
+        return None
+    replied = callbacks.picks_in(incoming.replied_buttons)
+    if replied is not None:  # a reply to a list: that list, however old
+        token, digests = replied
+        index = resolve(number, len(digests))
+        if index is None:
+            return [_out_of_range(ctx, number, len(digests))]
+        return await on_pick(ctx, token, digests[index])
+    if not incoming.is_private:
+        return None  # a group's memory is everyone's: only a reply says whose list it is
+    question = ctx.chat.open_offer(incoming.timestamp, TYPED_CHOICE_WINDOW)
+    if question is None:
+        return None
+    index = resolve(number, len(question.offered))
+    if index is None:
+        return [_out_of_range(ctx, number, len(question.offered))]
+    entry = ctx.entry(question.offered[index])
+    if entry is None:  # unpublished by a reload since the list was shown
+        return [Reply(ctx.t("button_expired"))]
+    return await show_pick(ctx, question, entry)
+
+
+def _out_of_range(ctx: TurnContext, number: int, count: int) -> Reply:
+    return Reply(
+        ctx.t(
+            "choice_out_of_range", number=number,
+            choices=choices_text(count, ctx.t("choice_or")),
+        )
+    )
 
 
 async def on_none(ctx: TurnContext, token: str | None) -> list[Reply]:

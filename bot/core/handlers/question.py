@@ -141,7 +141,9 @@ async def _human(ctx: TurnContext, prepared: Prepared) -> list[Reply]:
 def _remember(
     ctx: TurnContext, prepared: Prepared, language: str | None, question_id: int | None
 ) -> QuestionContext:
-    """The chat remembers the question, with the image or link it came with."""
+    """The chat remembers the question, with the image or link it came with. A list shown
+    before it is no longer what a typed "2" picks from."""
+    ctx.chat.last_offer = None
     question = ctx.chat.remember(prepared.store_text, language, question_id)
     question.media = ctx.incoming.media
     return question

@@ -45,6 +45,10 @@ async def route(ctx: TurnContext, prepared: Prepared, match_language: str | None
         if handler is None:
             return [Reply(ctx.t("unknown_command"))]
         return await handler(ctx)
+    # "2", "the first one", or a reply to a list: a choice from a list, before any matching.
+    typed = await clarify.on_typed_choice(ctx)
+    if typed is not None:
+        return typed
     return await question.handle(ctx, prepared, match_language)
 
 
