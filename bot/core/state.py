@@ -55,6 +55,9 @@ class ChatMemory:
     #: The token of the question whose "did you mean" list was shown last: what a typed "2"
     #: picks from. A new question makes it stale (None).
     last_offer: str | None = None
+    #: When the voter last asked "is this true?" without saying what: their next message is
+    #: the claim (bot.core.handlers.question).
+    claim_asked_at: datetime | None = None
 
     def remember(self, text: str, language: str | None, question_id: int | None) -> QuestionContext:
         if question_id is not None:

@@ -251,6 +251,10 @@ TEXTS: dict[str, str] = {
     "too_short": (
         "Could you tell me a bit more? Write the whole claim or question you want checked."
     ),
+    "bare_question": (
+        "Which claim do you mean? Send me the message you want checked (forward it here or "
+        "paste its words) and I'll check it."
+    ),
     # -- odd input -------------------------------------------------------------------------------
     "empty": "Send me a claim or a question about the election, as text.",
     "no_text": (

@@ -268,6 +268,10 @@ TEXTS: dict[str, str] = {
         "mengundi; /help menunjukkan caranya."
     ),
     "too_short": "Boleh terangkan sedikit lagi? Tulis dakwaan atau soalan yang anda mahu disemak.",
+    "bare_question": (
+        "Dakwaan yang mana? Hantar mesej yang anda mahu disemak (majukan ke sini atau tampal "
+        "teksnya) dan saya akan menyemaknya."
+    ),
     # -- odd input -------------------------------------------------------------------------------
     "empty": "Hantar dakwaan atau soalan tentang pilihan raya dalam bentuk teks.",
     "no_text": "🙂 Saya hanya boleh membaca teks. Tulis dakwaan atau soalan tentang pilihan raya.",

@@ -149,6 +149,20 @@ def test_a_typed_choice_and_a_reply_pick_from_the_list(e2e, lang: str, typed: st
     ]
 
 
+@pytest.mark.parametrize(
+    ("lang", "bare"), [("en", "is this true?"), ("th", "จริงไหม"), ("ms", "betul ke ni?")]
+)
+def test_is_this_true_then_the_rumour_checks_the_rumour(e2e, lang: str, bare: str) -> None:
+    voter = e2e.voter(lang)
+    voter.say(bare)
+    (ask,) = voter.replies(1)
+    assert ask.text == e2e.expected(lang, "bare_question")
+    assert ask.buttons == []
+    voter.say(INK_CLAIMS[lang], forwarded=True)
+    (card,) = voter.replies(1)
+    assert_card(e2e, card, lang, "verdict_false", "E2E-INK")
+
+
 def test_clarify_none_of_these_escalates(e2e) -> None:
     voter = e2e.voter("en")
     voter.say("advance voting")

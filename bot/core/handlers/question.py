@@ -7,14 +7,22 @@ matcher or classifier degrades to "no match" / "no intent", never to an error.
 
 In groups the bot speaks only when addressed, and never escalates or small-talks there: an
 unknown claim gets "I can't confirm this; message me privately".
+
+A message that only asks whether something is true ("is this true?", "betul ke ni?", "จริงไหม";
+bot.core.bare_question) is never matched nor escalated: the bot asks which claim, and the voter's
+next message within CLAIM_WAIT is read as the claim they asked about: matched as usual, and, when
+nothing in the knowledge answers it, sent to fact-checkers as a forwarded rumour would be (the
+voter has said they want it checked), without the bare question.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot.core import policy
+from bot.core.bare_question import is_bare_question
 from bot.core.cards import card_reply
 from bot.core.context import TurnContext
 from bot.core.handlers import media as media_turn
@@ -31,9 +39,24 @@ from nlu.intents import IntentResult
 
 log = logging.getLogger(__name__)
 
+#: How long after "is this true?" the voter's next message is read as the claim they meant.
+CLAIM_WAIT = timedelta(minutes=5)
+
 
 async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | None) -> list[Reply]:
     private = ctx.incoming.is_private
+    # "Is this true?" earlier: this message (any message) is what the voter asked about.
+    asked_at, ctx.chat.claim_asked_at = ctx.chat.claim_asked_at, None
+    asked = asked_at is not None and (
+        timedelta(0) <= ctx.incoming.timestamp - asked_at <= CLAIM_WAIT
+    )
+    if ctx.incoming.media is None and prepared.kind == "text" and is_bare_question(
+        prepared.match_text
+    ):
+        if not private:
+            return [Reply(ctx.t("group_hint"))]
+        ctx.chat.claim_asked_at = ctx.incoming.timestamp
+        return [Reply(ctx.t("bare_question"))]
     if ctx.incoming.media is not None:
         # The same image or page as a ticket's: that ticket (or its answer) at once.
         key = await media_turn.known_ticket_key(ctx) if private else None
@@ -68,7 +91,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         intent=intent,
         match_decision=match.decision if match else "escalate",
         prepared=prepared,
-        forwarded=ctx.incoming.forwarded,
+        forwarded=ctx.incoming.forwarded or asked,
         wants_human=wants_human,
     )
     log.debug(
