@@ -119,6 +119,10 @@ TEXTS: dict[str, str] = {
     # -- language --------------------------------------------------------------------------------
     "language_set": "✅ I'll reply in English from now on.",
     "language_unknown": "I can reply in Thai, Malay or English. Choose one:",
+    "language_auto_set": (
+        "✅ I'll reply in the language you write in (Thai, Malay or English) from now on."
+    ),
+    "button_language_auto": "🔄 Automatic (the language you write in)",
     "lang_name_th": "Thai",
     "lang_name_ms": "Malay",
     "lang_name_en": "English",

@@ -131,6 +131,11 @@ TEXTS: dict[str, str] = {
     # -- language --------------------------------------------------------------------------------
     "language_set": "✅ Saya akan menjawab dalam bahasa Melayu mulai sekarang.",
     "language_unknown": "Saya boleh menjawab dalam bahasa Thai, Melayu atau Inggeris. Pilih satu:",
+    "language_auto_set": (
+        "✅ Mulai sekarang saya akan menjawab dalam bahasa yang anda gunakan (Thai, Melayu atau "
+        "Inggeris)."
+    ),
+    "button_language_auto": "🔄 Automatik (bahasa yang anda tulis)",
     "lang_name_th": "bahasa Thai",
     "lang_name_ms": "bahasa Melayu",
     "lang_name_en": "bahasa Inggeris",

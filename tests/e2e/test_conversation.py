@@ -202,6 +202,28 @@ def test_language_change_applies_to_later_answers(e2e) -> None:
     assert HOURS_ANSWER["th"] in card.text
 
 
+@pytest.mark.parametrize("lang", ["en", "th", "ms"])
+def test_language_back_to_automatic(e2e, lang: str) -> None:
+    voter = e2e.voter(lang)
+    other = "ms" if lang == "th" else "th"
+    voter.command("language", other)
+    (confirmation,) = voter.replies(1)
+    assert confirmation.text == e2e.expected(other, "language_set")
+
+    voter.command("language")
+    (menu,) = voter.replies(1)
+    auto = e2e.expected(other, "button_language_auto")
+    assert menu.button_labels[-1] == auto
+    voter.press(menu, auto)
+    (done,) = voter.replies(1)
+    assert done.text == e2e.expected(lang, "language_auto_set")
+
+    # Each message in its own language again: the English question gets an English card.
+    voter.say(QUESTIONS["en"])
+    (card,) = voter.replies(1)
+    assert_card(e2e, card, "en", "info_label", "E2E-HOURS")
+
+
 def test_feedback_buttons(e2e) -> None:
     voter = e2e.voter("en")
     voter.say(QUESTIONS["en"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.context import TurnContext
-from bot.core.handlers.language import language_menu
+from bot.core.handlers.language import full_menu
 from bot.core.messages import Reply
 
 REPLIES = {
@@ -19,7 +19,7 @@ REPLIES = {
 
 async def handle(ctx: TurnContext, intent: str | None) -> list[Reply]:
     if intent == "change_language":
-        return [Reply(ctx.t("choose_language"), language_menu(ctx.lang))]
+        return [Reply(ctx.t("choose_language"), full_menu(ctx))]
     if intent in ("feedback_positive", "feedback_negative"):
         await _record_typed_feedback(ctx, helpful=intent == "feedback_positive")
     return [Reply(ctx.t(REPLIES.get(intent or "", "greet")))]
