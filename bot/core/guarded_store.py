@@ -106,6 +106,14 @@ class GuardedStore:
             helpful=helpful, question_id=question_id, reason=reason,
         )
 
+    async def record_pick(
+        self, *, question_id: int, user_id: int, entry_id: str
+    ) -> DbResult[None]:
+        return await self._call(
+            lambda store: store.record_pick, question_id=question_id, user_id=user_id,
+            entry_id=entry_id,
+        )
+
     async def record_feedback_each(
         self, *, user_id: int, entry_ids: Sequence[str], helpful: bool,
         question_id: int | None = None, reason: str | None = None,

@@ -131,6 +131,11 @@ class QuestionStore(Protocol):
         reason: str | None = None,
     ) -> None: ...
 
+    def record_pick(self, *, question_id: int, user_id: int, entry_id: str) -> None:
+        """The voter chose `entry_id` from the list offered for their question: the question
+        counts as that entry from now on (trends)."""
+        ...
+
 
 class Escalations(Protocol):
     """Questions handed to fact-checkers, and the voter's answer to "is it one of these?"."""

@@ -103,6 +103,9 @@ class TicketRoutingStore:
     def recall_question(self, *, question_id: int, user_id: int) -> tuple[str, str] | None:
         return self.repository.recall_question(question_id=question_id, user_id=user_id)
 
+    def record_pick(self, *, question_id: int, user_id: int, entry_id: str) -> None:
+        self.repository.record_pick(question_id=question_id, user_id=user_id, entry_id=entry_id)
+
     def record_feedback(
         self, *, user_id: int, entry_id: str, helpful: bool, question_id: int | None = None,
         reason: str | None = None,

@@ -281,8 +281,14 @@ def build_trends(
         text, kind, verdict = _entry_info(knowledge, entry_id, text_language)
         entries.append(EntryTrend(entry_id, text, kind, verdict, current, previous))
     top = sorted((e for e in entries if e.current), key=lambda e: (-e.current, e.entry_id))
+    # Rising rumours: checked claims only. A rise in "where do I vote?" is the calendar, not a
+    # rumour spreading.
     rising = sorted(
-        (e for e in entries if e.current > e.previous and e.current >= RISE_RATIO * e.previous),
+        (
+            e for e in entries
+            if e.kind == "claim"
+            and e.current > e.previous and e.current >= RISE_RATIO * e.previous
+        ),
         key=lambda e: (-e.increase, -e.current, e.entry_id),
     )
 

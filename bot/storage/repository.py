@@ -199,6 +199,17 @@ class Repository(MediaRecords):
                 )
             )
 
+    def record_pick(self, *, question_id: int, user_id: int, entry_id: str) -> None:
+        """The entry this voter chose from the list offered for their question (a question
+        that was clarified counts as the entry picked; only the voter's own question)."""
+        with self.db.session() as session:
+            voter_ids = select(Voter.id).where(Voter.telegram_id == user_id).scalar_subquery()
+            session.execute(
+                update(Question)
+                .where(Question.id == question_id, Question.voter_id == voter_ids)
+                .values(entry_id=entry_id)
+            )
+
     def rejected_entries(self, question_ids: list[int]) -> list[tuple[int, str, str | None]]:
         """(question id, entry id, reason) for every entry the askers of these questions said
         was not what they asked: what checkers need to know the knowledge already offered."""

@@ -47,11 +47,16 @@ def offer(
 
 
 async def show_pick(ctx: TurnContext, question: QuestionContext, entry: Entry) -> list[Reply]:
-    """The card of the entry the voter chose from the list (by button or by typing its number)."""
+    """The card of the entry the voter chose from the list (by button or by typing its number);
+    the question counts as that entry in the trends from now on."""
     if entry.id not in question.shown:
         question.shown.append(entry.id)
     question.answered = entry.id
     question.offered = []
+    if question.question_id is not None:
+        await ctx.store.record_pick(
+            question_id=question.question_id, user_id=ctx.incoming.user_id, entry_id=entry.id
+        )
     return [card_reply(entry, ctx.lang, question.token)]
 
 

@@ -36,6 +36,7 @@ from bot.core.state import QuestionContext
 from bot.monitoring import metrics
 from knowledge.matcher import MatchResult
 from nlu.intents import IntentResult
+from nlu.languages import LANGUAGES
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         key = await media_turn.known_ticket_key(ctx) if private else None
         if key is not None:
             question_id = await _record(
-                ctx, prepared, None, None, QuestionDecision.ESCALATE, None
+                ctx, prepared, None, None, QuestionDecision.ESCALATE, None, match_language
             )
             question = _remember(ctx, prepared, match_language, question_id)
             question.escalated = True
@@ -106,7 +107,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         entry = ctx.entry(match.entry_id)
         if entry is not None:
             question_id = await _record(
-                ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id
+                ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id, match_language
             )
             question = _remember(ctx, prepared, match_language, question_id)
             question.shown.append(entry.id)
@@ -118,7 +119,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         entries = [e for e in (ctx.entry(c.entry_id) for c in match.candidates) if e is not None]
         if entries:
             question_id = await _record(
-                ctx, prepared, intent, match, QuestionDecision.CLARIFY, None
+                ctx, prepared, intent, match, QuestionDecision.CLARIFY, None, match_language
             )
             question = _remember(ctx, prepared, match_language, question_id)
             return notes + [offer(ctx, question, entries)]
@@ -128,7 +129,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         if not private:
             return notes + [Reply(ctx.t("group_unknown"))]
         question_id = await _record(
-            ctx, prepared, intent, match, QuestionDecision.ESCALATE, None
+            ctx, prepared, intent, match, QuestionDecision.ESCALATE, None, match_language
         )
         question = _remember(ctx, prepared, match_language, question_id)
         question.escalated = True
@@ -203,10 +204,15 @@ async def _record(
     match: MatchResult | None,
     decision: QuestionDecision,
     entry_id: str | None,
+    detected: str | None,
 ) -> int | None:
+    """Store the question (for trends, and for its buttons after a restart) in the language it
+    is written in, as detected, not the one it is answered in (a voter who chose Thai may ask
+    in English); the reply language only when detection was not sure."""
+    language = detected if detected in LANGUAGES else ctx.lang
     # Counted here, where every decided question passes, whether or not the database stores it.
-    metrics.record_question(ctx.lang, decision)
-    incoming, language = ctx.incoming, ctx.lang
+    metrics.record_question(language, decision)
+    incoming = ctx.incoming
     result = await ctx.store.record_question(
         user_id=incoming.user_id,
         chat_id=incoming.chat_id,
