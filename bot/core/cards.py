@@ -29,8 +29,14 @@ VERDICT_KEYS = {
 
 
 def verdict_label(entry: Entry, lang: str) -> str:
-    if entry.kind == "claim" and entry.verdict in VERDICT_KEYS:
-        return t(lang, VERDICT_KEYS[entry.verdict])
+    return claim_verdict_label(entry.verdict if entry.kind == "claim" else None, lang)
+
+
+def claim_verdict_label(verdict: str | None, lang: str) -> str:
+    """"❌ FALSE": the label of a verdict, the same on a card from the knowledge and on a
+    checker's answer (bot.escalation.notification_text); no verdict: the information label."""
+    if verdict in VERDICT_KEYS:
+        return t(lang, VERDICT_KEYS[verdict])
     return t(lang, "info_label")
 
 
@@ -68,13 +74,18 @@ def source_link(url: str, title: str | None, publisher: str | None) -> str:
 
 
 def card_reply(entry: Entry, lang: str, token: str) -> Reply:
-    buttons = (
+    return Reply(render_card(entry, lang), feedback_buttons(entry.id, lang, token))
+
+
+def feedback_buttons(entry_id: str, lang: str, token: str) -> tuple[tuple[Button, ...], ...]:
+    """"👍 Helpful" and "🤔 Not what I asked" for the answer `entry_id` to the question `token`:
+    under every answer, the knowledge's cards and the checkers' answers sent later alike."""
+    return (
         (
-            Button(t(lang, "button_helpful"), callbacks.helpful(token, entry.id)),
-            Button(t(lang, "button_not_what_i_asked"), callbacks.not_what_i_asked(token, entry.id)),
+            Button(t(lang, "button_helpful"), callbacks.helpful(token, entry_id)),
+            Button(t(lang, "button_not_what_i_asked"), callbacks.not_what_i_asked(token, entry_id)),
         ),
     )
-    return Reply(render_card(entry, lang), buttons)
 
 
 def clarify_reply(entries: list[Entry], lang: str, token: str, *, more: bool = False) -> Reply:
@@ -157,4 +168,12 @@ def _region(entry: Entry, lang: str, index: int) -> str:
     return entry.region or str(index)
 
 
-__all__ = ["card_reply", "clarify_reply", "render_card", "ticket_offer_reply", "verdict_label"]
+__all__ = [
+    "card_reply",
+    "claim_verdict_label",
+    "clarify_reply",
+    "feedback_buttons",
+    "render_card",
+    "ticket_offer_reply",
+    "verdict_label",
+]

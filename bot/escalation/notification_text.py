@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from bot.core.cards import claim_verdict_label
 from bot.storage.repository import QUOTE_CHARS
 from bot.texts import Markup, language_name, t
 
@@ -83,7 +84,8 @@ def render_answer(
     parts = [
         *head,
         "",
-        t(language, "notify_verdict", verdict=t(language, f"notify_verdict_{verdict}")),
+        # The same label as a card from the knowledge ("❌ FALSE"), wherever the answer came from.
+        f"<b>{claim_verdict_label(verdict, language)}</b>",
         "",
     ]
     body = explanation[lang].strip()

@@ -25,10 +25,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.core.cards import feedback_buttons
+from bot.core.messages import Button
+from bot.core.state import stored_token
 from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
 from bot.escalation.notification_text import Rendered, render_answer
-from bot.escalation.ticket_index import OpenTicketIndex
+from bot.escalation.ticket_index import OpenTicketIndex, ticket_entry_id
 from bot.storage.database import Database
 from bot.storage.models import (
     Answer,
@@ -145,7 +148,8 @@ def enqueue(session: Session, rows: Sequence[dict[str, Any]]) -> int:
 
 
 def _outbox_row(
-    *, kind: str, ticket_id: int, voter_id: int, chat_id: int, rendered: Rendered, now: datetime
+    *, kind: str, ticket_id: int, voter_id: int, chat_id: int, rendered: Rendered, now: datetime,
+    buttons: Sequence[Sequence[Button]] = (),
 ) -> dict[str, Any]:
     return {
         "kind": kind,
@@ -155,7 +159,9 @@ def _outbox_row(
         "dedupe_key": f"{kind}:{ticket_id}:{voter_id}",
         "payload": {
             "text": rendered.text,
-            "buttons": [],
+            "buttons": [
+                [{"label": b.label, "data": b.data} for b in row if b.data] for row in buttons
+            ],
             "language": rendered.language,
             "answer_language": rendered.answer_language,
         },
@@ -310,6 +316,7 @@ class TicketCore:
         rows = []
         cache: dict[str, Rendered] = {}
         rendered: Rendered | None
+        questions = _questions_of(session, ticket.id)
         for voter_id, chat_id, language, own in self._waiting(session, ticket.id, voter_ids):
             # The voter's own words when they were the same claim (copy-paste): quote them; when
             # they were different words (joined through the matcher or a merge): show both, the
@@ -331,14 +338,34 @@ class TicketCore:
                     )
                     if shared:
                         cache[language] = rendered
+            question_id = questions.get(voter_id)
+            # The feedback buttons of an answer from the knowledge: the answered ticket is served
+            # as the entry `ticket-<n>` once a checker worded its claim (bot.escalation.answered).
+            buttons = (
+                feedback_buttons(ticket_entry_id(ticket.id), language, stored_token(question_id))
+                if question_id is not None and ticket.claim_wording else ()
+            )
             rows.append(
                 _outbox_row(
                     kind="answer", ticket_id=ticket.id, voter_id=voter_id, chat_id=chat_id,
-                    rendered=rendered, now=now,
+                    rendered=rendered, now=now, buttons=buttons,
                 )
             )
         return enqueue(session, rows)
 
+
+
+def _questions_of(session: Session, ticket_id: int) -> dict[int, int]:
+    """voter id -> the id of their question on this ticket (what their buttons name)."""
+    rows = session.execute(
+        select(TicketSubscriber.voter_id, TicketSubscriber.question_id).where(
+            TicketSubscriber.ticket_id == ticket_id, TicketSubscriber.question_id.is_not(None)
+        )
+    ).all()
+    return {
+        int(voter): int(question) for voter, question in rows
+        if voter is not None and question is not None
+    }
 
 
 def _visible_claim(ticket: Ticket, voter_id: int, own: str | None) -> str | None:

@@ -158,13 +158,21 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
 
     # Both are told, each in their own language.
     (to_thai,) = thai.replies(1, timeout=30)
-    assert "E2E-PEN-TH" in to_thai.text and "เท็จ" in to_thai.text
+    assert "E2E-PEN-TH" in to_thai.text and "❌ ไม่จริง" in to_thai.text
     assert PEN_TH in to_thai.text and PEN_EN not in to_thai.text  # their own words only
     (to_english,) = english.replies(1, timeout=30)
-    assert "E2E-PEN-EN" in to_english.text and "False" in to_english.text
+    assert "E2E-PEN-EN" in to_english.text and "❌ FALSE" in to_english.text
     # What they asked, next to the claim that was checked in the checker's words.
     assert PEN_EN in to_english.text and PEN_WORDING in to_english.text
     assert PEN_TH not in to_english.text
+    # The same feedback buttons as under an answer from the knowledge, and they work.
+    for lang, message in (("th", to_thai), ("en", to_english)):
+        assert message.button_labels == [
+            e2e.expected(lang, "button_helpful"), e2e.expected(lang, "button_not_what_i_asked")
+        ]
+    english.press(to_english, e2e.expected("en", "button_helpful"))
+    (thanks,) = english.replies(1)
+    assert thanks.text == e2e.expected("en", "feedback_thanks")
 
     # The next voter who asks gets the checkers' answer at once, from the bot itself.
     third = e2e.voter("en")

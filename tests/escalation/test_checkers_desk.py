@@ -59,7 +59,8 @@ def test_a_checker_answers_through_the_guided_flow(
     assert "not a URL" in say(desk, "the EC website")[0]
     assert "1 source(s)" in say(desk, "see https://www.ect.go.th/ and")[0]
     [preview] = desk.handle(Incoming.from_text(GROUP, CHECKER, "/done"))
-    assert "False" in preview.text and "Send to 2 voter(s)" in preview.all_buttons()[0].label
+    assert "<b>❌ FALSE</b>" in preview.text  # the label voters see on a card
+    assert "Send to 2 voter(s)" in preview.all_buttons()[0].label
     # Someone else pressing the confirm button cannot send it.
     assert "started elsewhere" in press(desk, f"ck:ok:{first.ticket_id}", user=4242)[0]
     assert "2 voter(s) will be notified" in press(desk, f"ck:ok:{first.ticket_id}")[0]

@@ -78,14 +78,17 @@ def test_one_ticket_one_answer_every_asker_notified_once_in_their_language(
     stats = run_drain(OutboxDispatcher(database, sender, limits=Limits(per_chat_seconds=1.0)))
     assert stats.sent == 4
     assert sorted(sender.chats()) == [10, 20, 40, 50]  # each asker exactly once
-    assert "Palsu" in sender.texts_for(10)[0] and "kertas undi" in sender.texts_for(10)[0]
+    assert "<b>❌ PALSU</b>" in sender.texts_for(10)[0] and "kertas undi" in sender.texts_for(10)[0]
     assert RUMOUR in sender.texts_for(10)[0]  # A sent it: A sees their own words
     # B's own words, and the claim that was checked in the checker's words (never A's words)
     assert REWORDED in sender.texts_for(20)[0] and WORDING in sender.texts_for(20)[0]
     assert RUMOUR not in sender.texts_for(20)[0]
     thai = sender.texts_for(40)[0]
-    assert "เท็จ" in thai and "Votes are cast only on paper" in thai and "ภาษาอังกฤษ" in thai
-    assert "False" in sender.texts_for(50)[0] and "only on paper" in sender.texts_for(50)[0]
+    # The verdict labels of a card from the knowledge, in each voter's language.
+    assert "<b>❌ ไม่จริง</b>" in thai and "Votes are cast only on paper" in thai
+    assert "ภาษาอังกฤษ" in thai
+    assert "<b>❌ FALSE</b>" in sender.texts_for(50)[0]
+    assert "only on paper" in sender.texts_for(50)[0]
     assert "https://www.spr.gov.my/" in sender.texts_for(50)[0]
 
     # Running the dispatcher again (a restart) sends nothing twice.

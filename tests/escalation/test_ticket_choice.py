@@ -261,7 +261,7 @@ def test_the_chosen_ticket_was_answered_meanwhile_the_voter_gets_its_answer(
     assert status(database, second.ticket_id) == ("duplicate", 0, first.ticket_id)
     sender = recording_sender()
     run_drain(OutboxDispatcher(database, sender, limits=FAST))
-    assert sender.chats() == [20] and "Palsu" in sender.texts_for(20)[0]
+    assert sender.chats() == [20] and "❌ PALSU" in sender.texts_for(20)[0]
 
 
 def test_the_chosen_ticket_was_rejected_meanwhile_the_question_stays_its_own(
