@@ -49,6 +49,8 @@ ENTRY_FIELDS = frozenset(
     }
 )
 SOURCE_FIELDS = frozenset({"url", "title", "publisher"})
+#: Source fields that may also be written per language (a mapping of th / ms / en to text).
+LOCALISED_SOURCE_FIELDS = frozenset({"title", "publisher"})
 TOP_LEVEL_FIELDS = frozenset({"entries"})
 YAML_SUFFIXES = (".yml", ".yaml")
 STR_TAG = "tag:yaml.org,2002:str"
@@ -533,10 +535,19 @@ class _FileChecker:
                 self.error(src, "a source must be a mapping with at least `url`")
                 continue
             values: dict[str, str] = {}
+            named: dict[str, dict[str, str]] = {}
             for key, value in src.value:
                 name = key.value if isinstance(key, yaml.ScalarNode) else repr(key)
                 if name not in SOURCE_FIELDS:
                     self.error(key, f"unknown source field `{name}`")
+                    continue
+                if name in LOCALISED_SOURCE_FIELDS and isinstance(value, yaml.MappingNode):
+                    # `publisher: {en: Election Commission of Thailand, th: กกต.}`
+                    per_language = self._lang_texts(src, (key, value), f"sources.{name}",
+                                                    required=False)
+                    if per_language:
+                        named[name] = per_language
+                        values[name] = per_language.get("en") or next(iter(per_language.values()))
                     continue
                 text = self._text(value, f"sources.{name}")
                 if text is not None:
@@ -549,7 +560,11 @@ class _FileChecker:
                 self.error(src, f"source URL must start with http:// or https://: {url!r}")
                 continue
             sources.append(
-                Source(url=url, title=values.get("title"), publisher=values.get("publisher"))
+                Source(
+                    url=url, title=values.get("title"), publisher=values.get("publisher"),
+                    titles=MappingProxyType(named.get("title", {})),
+                    publishers=MappingProxyType(named.get("publisher", {})),
+                )
             )
         if required and not sources and not self.failed:
             self.error(node, "a claim needs at least one source")

@@ -22,9 +22,21 @@ STATUSES = ("published", "draft", "retracted")
 
 @dataclass(frozen=True)
 class Source:
+    """A source's link and names. `title` and `publisher` are written once (any language) or
+    per language (`titles`, `publishers`: a Thai card names the Election Commission in Thai when
+    the knowledge gives it); `title`/`publisher` are then the English name, else the first."""
+
     url: str
     title: str | None = None
     publisher: str | None = None
+    titles: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    publishers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def title_in(self, lang: str) -> str | None:
+        return self.titles.get(lang) or self.title
+
+    def publisher_in(self, lang: str) -> str | None:
+        return self.publishers.get(lang) or self.publisher
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the sources as links and the date. Everything from the knowledge files is escape
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 
 from bot.core import callbacks
@@ -55,7 +56,10 @@ def render_card(entry: Entry, lang: str) -> str:
         lines.append("")
         lines.append(t(lang, "card_sources"))
         for source in entry.sources:
-            lines.append("• " + source_link(source.url, source.title, source.publisher))
+            # Named in the card's language when the knowledge gives it ("กกต." on a Thai card).
+            lines.append(
+                "• " + source_link(source.url, source.title_in(lang), source.publisher_in(lang))
+            )
     if entry.published:
         lines.append("")
         lines.append(t(lang, "card_date", date=format_date(lang, entry.published)))
@@ -66,11 +70,16 @@ def source_link(url: str, title: str | None, publisher: str | None) -> str:
     label = title or publisher or url
     # "Title (Publisher)" unless one already says the other, as official pages often do.
     if title and publisher:
-        if title.casefold() in publisher.casefold():
+        if _says(publisher, title):
             label = publisher
-        elif publisher.casefold() not in title.casefold():
+        elif not _says(title, publisher):
             label = f"{title} ({publisher})"
     return f'<a href="{html.escape(url, quote=True)}">{html.escape(label, quote=False)}</a>'
+
+
+def _says(text: str, name: str) -> bool:
+    """`name` appears in `text` as whole words ("ECT" is not in "Election")."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
 
 
 def card_reply(entry: Entry, lang: str, token: str) -> Reply:
