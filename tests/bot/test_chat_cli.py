@@ -132,3 +132,27 @@ def test_an_answer_given_from_another_terminal_reaches_the_local_chat(tmp_path):
         if chat.stdin is not None:
             chat.stdin.close()
         assert chat.wait(timeout=60) == 0
+
+
+def test_local_chat_reads_typed_choices_bare_questions_and_language_auto(tmp_path):
+    """Issue #15 in the local chat: "the second one" and "ข้อ 1" after a list (typed, not a
+    button number), "is this true?" then the claim, and /language back to automatic."""
+    result = run(
+        ["chat"],
+        [
+            "Where do I have to vote?", "the second one",
+            "ไปเลือกตั้งที่ไหน", "ข้อ 9", "ข้อ 1",
+            "is this true?", "Can I vote by SMS or online?",
+            "/language ms", "/language auto", "Can I vote by SMS or online?",
+        ],
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert out.count("ℹ️ ELECTION INFORMATION") == 1  # "the second one": a card
+    assert "ในรายการไม่มีข้อ 9 ครับ" in out and "ℹ️ ข้อมูลการเลือกตั้ง" in out
+    assert "Which claim do you mean?" in out
+    # After "auto", the English question is answered in English again (a card or a list).
+    after = out.split("I'll reply in the language you write in", 1)[1]
+    assert "❌ FALSE" in after or "Which one do you mean?" in after
+    assert "PALSU" not in after and "Saya jumpa" not in after
