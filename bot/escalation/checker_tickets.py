@@ -254,7 +254,7 @@ class CheckerTickets(TicketCore):
                     ),
                     now=now,
                 )
-                for voter_id, chat_id, language, own in self._waiting(session, ticket.id)
+                for voter_id, chat_id, language, own, _question in self._waiting(session, ticket.id)
             ]
             added = enqueue(session, rows)
             audit.record(

@@ -289,10 +289,14 @@ class TicketCore:
     @staticmethod
     def _waiting(
         session: Session, ticket_id: int, voter_ids: Sequence[int] | None = None
-    ) -> list[tuple[int, int, str, str | None]]:
-        """(voter id, chat id, language, the voter's own question text if still kept)."""
+    ) -> list[tuple[int, int, str, str | None, int | None]]:
+        """(voter id, chat id, language, the voter's own question text if still kept, and that
+        question's id: what the feedback buttons of their answer name)."""
         stmt = (
-            select(Voter.id, Voter.chat_id, TicketSubscriber.language, Question.text)
+            select(
+                Voter.id, Voter.chat_id, TicketSubscriber.language, Question.text,
+                TicketSubscriber.question_id,
+            )
             .join(Voter, Voter.id == TicketSubscriber.voter_id)
             .outerjoin(Question, Question.id == TicketSubscriber.question_id)
             .where(TicketSubscriber.ticket_id == ticket_id)
@@ -316,8 +320,9 @@ class TicketCore:
         rows = []
         cache: dict[str, Rendered] = {}
         rendered: Rendered | None
-        questions = _questions_of(session, ticket.id)
-        for voter_id, chat_id, language, own in self._waiting(session, ticket.id, voter_ids):
+        for voter_id, chat_id, language, own, question_id in self._waiting(
+            session, ticket.id, voter_ids
+        ):
             # The voter's own words when they were the same claim (copy-paste): quote them; when
             # they were different words (joined through the matcher or a merge): show both, the
             # claim in the checker's wording. Never the words of the voter who opened it.
@@ -338,7 +343,6 @@ class TicketCore:
                     )
                     if shared:
                         cache[language] = rendered
-            question_id = questions.get(voter_id)
             # The feedback buttons of an answer from the knowledge: the answered ticket is served
             # as the entry `ticket-<n>` once a checker worded its claim (bot.escalation.answered).
             buttons = (
@@ -353,19 +357,6 @@ class TicketCore:
             )
         return enqueue(session, rows)
 
-
-
-def _questions_of(session: Session, ticket_id: int) -> dict[int, int]:
-    """voter id -> the id of their question on this ticket (what their buttons name)."""
-    rows = session.execute(
-        select(TicketSubscriber.voter_id, TicketSubscriber.question_id).where(
-            TicketSubscriber.ticket_id == ticket_id, TicketSubscriber.question_id.is_not(None)
-        )
-    ).all()
-    return {
-        int(voter): int(question) for voter, question in rows
-        if voter is not None and question is not None
-    }
 
 
 def _visible_claim(ticket: Ticket, voter_id: int, own: str | None) -> str | None:

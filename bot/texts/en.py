@@ -21,7 +21,6 @@ TEXTS: dict[str, str] = {
     "notify_checked_claim": (
         "🔎 Our fact-checkers have checked this claim, which is what you asked about:"
     ),
-    "notify_verdict": "Verdict: <b>{verdict}</b>",
     "notify_sources": "Sources:",
     "notify_fallback_note": (
         "(Our fact-checkers wrote this answer in {lang_name}; it is not yet available in "
@@ -38,11 +37,6 @@ TEXTS: dict[str, str] = {
         "It is outside what we check (elections and voting), so there is no verdict for "
         "it. Thank you for sending it; you can ask me about voting at any time."
     ),
-    "notify_verdict_true": "True",
-    "notify_verdict_false": "False",
-    "notify_verdict_misleading": "Misleading",
-    "notify_verdict_partly-true": "Partly true",
-    "notify_verdict_unproven": "Unproven",
     # -- /tips: checking a rumour before sharing it ----------------------------------------
     "tips": (
         "<b>Before you share it: 6 quick checks</b>\n"

@@ -19,7 +19,6 @@ TEXTS: dict[str, str] = {
     "notify_checked_claim": (
         "🔎 Pemeriksa fakta kami telah menyemak dakwaan ini, iaitu perkara yang anda tanyakan:"
     ),
-    "notify_verdict": "Keputusan: <b>{verdict}</b>",
     "notify_sources": "Sumber:",
     "notify_fallback_note": (
         "(Pemeriksa fakta kami menulis jawapan ini dalam {lang_name}; jawapan dalam "
@@ -41,11 +40,6 @@ TEXTS: dict[str, str] = {
         "keputusan untuknya. Terima kasih kerana menghantarnya; anda boleh bertanya "
         "kepada saya tentang mengundi pada bila-bila masa."
     ),
-    "notify_verdict_true": "Benar",
-    "notify_verdict_false": "Palsu",
-    "notify_verdict_misleading": "Mengelirukan",
-    "notify_verdict_partly-true": "Separa benar",
-    "notify_verdict_unproven": "Belum terbukti",
     # -- /tips: checking a rumour before sharing it ----------------------------------------
     "tips": (
         "<b>Sebelum kongsi: 6 semakan ringkas</b>\n"

@@ -19,7 +19,6 @@ TEXTS: dict[str, str] = {
     "notify_checked_claim": (
         "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ตรวจสอบข้อกล่าวอ้างนี้ ซึ่งตรงกับที่คุณถาม:"
     ),
-    "notify_verdict": "ผลการตรวจสอบ: <b>{verdict}</b>",
     "notify_sources": "แหล่งที่มา:",
     "notify_fallback_note": "(ทีมตรวจสอบเขียนคำตอบนี้เป็น{lang_name} ยังไม่มีฉบับภาษาไทย)",
     "notify_answer_intro_unworded": "🔎 ทีมตรวจสอบข้อเท็จจริงของเราได้ตรวจสอบข้อความที่คุณส่งมาแล้ว",
@@ -33,11 +32,6 @@ TEXTS: dict[str, str] = {
         "เรื่องนี้อยู่นอกขอบเขตที่เราตรวจสอบ (การเลือกตั้งและการลงคะแนน) "
         "จึงไม่มีผลการตรวจสอบ ขอบคุณที่ส่งมา คุณสามารถถามเรื่องการเลือกตั้งกับเราได้ทุกเมื่อ"
     ),
-    "notify_verdict_true": "จริง",
-    "notify_verdict_false": "เท็จ",
-    "notify_verdict_misleading": "ทำให้เข้าใจผิด",
-    "notify_verdict_partly-true": "จริงบางส่วน",
-    "notify_verdict_unproven": "ยังพิสูจน์ไม่ได้",
     # -- /tips: checking a rumour before sharing it ----------------------------------------
     "tips": (
         "<b>ก่อนแชร์: เช็ก 6 ข้อ</b>\n"
