@@ -57,6 +57,8 @@ class CoreDeps:
     match_cache: MatchCache = field(default_factory=MatchCache)
     #: The matcher's near-miss flags for messages a learned phrasing may answer (bot.core.learned).
     near_miss_cache: NearMissCache = field(default_factory=NearMissCache)
+    #: Answer messages voters taught directly (bot.core.learned); picks are recorded either way.
+    learning: bool = True
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
     #: Every repository call of a turn goes through it: a hung database costs a voter at most

@@ -15,10 +15,10 @@ phrasing can only save the tap on a choice the matcher already put in front of t
 accounts cannot teach the bot an arbitrary verdict. A checker's rejection is never served.
 
 Near-identical: the token sets of the two normalised messages overlap by at least
-NEAR_IDENTICAL (Jaccard). At 0.9 a message of ten words may differ by one added or dropped word
-and no more; shorter messages must have exactly the same words (benchmarks/bench_learning.py
---bar prints how close texts of *different* entries of the bundled knowledge come, the margin
-this bar keeps).
+NEAR_IDENTICAL (Jaccard), in the same order (`similarity`). At 0.9 a message of ten words may
+differ by one added or dropped word and no more; shorter messages must have exactly the same
+words. benchmarks/bench_learning.py --bar prints how close texts of *different* entries of the
+bundled knowledge come: none reaches the bar unless the two are the same words (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
+from difflib import SequenceMatcher
 from typing import TYPE_CHECKING
 
 from knowledge.matcher import Matcher, MatchResult
@@ -41,6 +42,14 @@ log = logging.getLogger(__name__)
 
 #: Token-set overlap (Jaccard) from which a message counts as a learned phrasing's near twin.
 NEAR_IDENTICAL = 0.9
+#: Words that turn a claim around: a near twin may not differ from a learned phrasing by one of
+#: these ("เบอร์ สส เขต ไม่ เหมือน เบอร์ พรรค" is the opposite claim of the same words without
+#: ไม่), nor by a number (the matcher's near-miss rule reads numbers, not negations).
+NEGATIONS = frozenset({
+    "not", "no", "never", "dont", "don't", "doesnt", "doesn't", "isnt", "isn't", "cannot",
+    "cant", "can't", "wont", "won't", "tidak", "tak", "bukan", "jangan", "belum", "tiada",
+    "ไม่", "มิ", "ไม่ได้", "ห้าม", "ยัง", "ไม่ใช่",
+})
 #: Longer normalised messages are not learned (long forwards are the matcher's to read, and a
 #: variant exported for the knowledge should be a phrasing, not an article).
 MAX_PHRASE_CHARS = 500
@@ -53,11 +62,19 @@ def phrase_of(text: str, language: str | None) -> str:
 
 
 def similarity(a: str, b: str) -> float:
-    """Jaccard overlap of the token sets of two normalised messages."""
-    ta, tb = set(a.split()), set(b.split())
+    """How near-identical two normalised messages are: the Jaccard overlap of their token sets,
+    or less when the shared words come in another order ("open at what time" is not "what time
+    do they close", and word order can carry the claim), as difflib's ratio over the tokens."""
+    la, lb = a.split(), b.split()
+    ta, tb = set(la), set(lb)
     if not ta or not tb:
         return 0.0
-    return len(ta & tb) / len(ta | tb)
+    if any(t in NEGATIONS or any(c.isdigit() for c in t) for t in ta ^ tb):
+        return 0.0  # not a near twin: the difference may be what the claim says
+    jaccard = len(ta & tb) / len(ta | tb)
+    if jaccard < NEAR_IDENTICAL or la == lb:
+        return jaccard
+    return min(jaccard, SequenceMatcher(None, la, lb, autojunk=False).ratio())
 
 
 class NearMissCache:
@@ -98,7 +115,9 @@ async def learned_answer(
     module doc); None means: show the list as usual. `text` is what is stored for the question
     (its phrasing is compared), `match_text` what the matcher read."""
     matcher = ctx.matcher
-    if matcher is None or match.decision != "clarify" or match.regions_differ:
+    if not ctx.deps.learning or matcher is None:
+        return None
+    if match.decision != "clarify" or match.regions_differ:
         return None
     offered = tuple(c.entry_id for c in match.candidates)
     phrase = phrase_of(text, language)
@@ -156,6 +175,6 @@ async def withdraw(ctx: TurnContext, question: QuestionContext, entry_id: str) -
 
 
 __all__ = [
-    "MAX_PHRASE_CHARS", "NEAR_IDENTICAL", "NearMissCache", "learned_answer", "phrase_of",
-    "record_pick", "similarity", "withdraw",
+    "MAX_PHRASE_CHARS", "NEAR_IDENTICAL", "NEGATIONS", "NearMissCache", "learned_answer",
+    "phrase_of", "record_pick", "similarity", "withdraw",
 ]

@@ -243,3 +243,8 @@ def test_near_identical_bar() -> None:
     a = "where do i have to go to vote in the election"
     assert similarity(a, a + " please") >= NEAR_IDENTICAL
     assert similarity("where do i vote", "where do i register") < NEAR_IDENTICAL
+    # Word order, a negation, a number: the words differ where the claim is.
+    assert similarity("pukul berapa buka undi", "undi buka pukul berapa") < NEAR_IDENTICAL
+    assert similarity(a + " a b c d e f g", a + " a b c d e f g not") < NEAR_IDENTICAL
+    assert similarity(a + " a b c d e f g", a + " a b c d e f g 2") < NEAR_IDENTICAL
+    assert similarity(a + " a b c d e f g", a + " a b c d e f g please") >= NEAR_IDENTICAL
