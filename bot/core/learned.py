@@ -152,9 +152,11 @@ async def learned_answer(
 
 
 async def record_pick(ctx: TurnContext, question: QuestionContext, entry_id: str) -> None:
-    """The voter chose `entry_id` from the list their question got: one confirmation."""
+    """The voter chose `entry_id` from the list their question got: one confirmation. Only in
+    a private chat: in a group the list may be another member's question, whose words must not
+    be kept under the one who tapped (their /forget would not reach them)."""
     phrase = phrase_of(question.text, question.language)
-    if question.question_id is None or not phrase:
+    if question.question_id is None or not phrase or not ctx.incoming.is_private:
         return  # not the voter's own stored words (a question forgotten after a restart)
     await ctx.store.confirm_pick(
         user_id=ctx.incoming.user_id, question_id=question.question_id, phrase=phrase,

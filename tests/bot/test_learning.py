@@ -238,6 +238,18 @@ async def test_the_country_rule_still_applies(services: Any, new_chat: Any) -> N
     assert third.is_clarify(), third.text()
 
 
+async def test_picks_in_a_group_teach_nothing(services: Any, new_chat: Any) -> None:
+    """A group's list may be another member's question: a tap there keeps nobody's words."""
+    asker = new_chat(user_id=21, chat_id=-700, chat_type="group")
+    await asker.say(LISTS["en"], addressed=True)
+    assert asker.is_clarify(), asker.text()
+    member = new_chat(user_id=22, chat_id=-700, chat_type="group")
+    member.last = asker.last
+    await member.press(picks(asker.buttons())[0])
+    assert member.text().startswith("<b>"), member.text()
+    assert _rows(services, LearnedPhrasing) == []
+
+
 def test_near_identical_bar() -> None:
     """One added word in ten passes; a changed word in a short message does not."""
     a = "where do i have to go to vote in the election"
