@@ -120,6 +120,11 @@ class Settings(BaseSettings):
     read_images: bool = Field(True, description="read the text in photos (needs Tesseract)")
     ocr_timeout_seconds: float = Field(12.0, gt=0, description="give up reading one image after")
     read_links: bool = Field(True, description="read the title and text of links voters send")
+    learn_from_voters: bool = Field(
+        True,
+        description="answer directly a message voters taught by picking from lists (issue #15; "
+        "bot/core/learned.py); off: always the list",
+    )
     link_timeout_seconds: float = Field(5.0, gt=0, description="give up reading a link after")
     link_allow_private: bool = Field(
         False,

@@ -285,6 +285,7 @@ def build_services(
         guard=DatabaseGuard(settings.database_timeout_seconds),
         media=build_reader(settings),
         read_links=settings.read_links,
+        learning=settings.learn_from_voters,
     )
     conversation = Conversation(deps)
     return Services(

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.cli.export_answers import add_export_answers
+from bot.cli.learned import add_learned
 from knowledge.loader import check_directory
 from knowledge.model import Entry
 from nlu.languages import LANGUAGES
@@ -57,6 +58,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stats.add_argument("--json", action="store_true", help="print the figures as JSON")
     stats.set_defaults(handler=run_stats)
     add_export_answers(kb_sub)
+    add_learned(kb_sub)
 
 
 def run_validate(args: argparse.Namespace) -> int:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from bot.core.callbacks import EntryIndex
 from bot.core.guarded_store import DbResult, GuardedStore
+from bot.core.learned import NearMissCache
 from bot.core.limits import RateLimiter
 from bot.core.match_cache import MatchCache
 from bot.core.messages import Incoming
@@ -54,6 +55,10 @@ class CoreDeps:
     entry_index: EntryIndex = field(default_factory=EntryIndex)
     #: The matcher's answers for the current knowledge (copies of a rumour are matched once).
     match_cache: MatchCache = field(default_factory=MatchCache)
+    #: The matcher's near-miss flags for messages a learned phrasing may answer (bot.core.learned).
+    near_miss_cache: NearMissCache = field(default_factory=NearMissCache)
+    #: Answer messages voters taught directly (bot.core.learned); picks are recorded either way.
+    learning: bool = True
     #: Runs each fire-and-forget coroutine (e.g. the spool retry after a success).
     background: Callable[[Awaitable[Any]], Any] | None = None
     #: Every repository call of a turn goes through it: a hung database costs a voter at most

@@ -19,6 +19,7 @@ from bot.core.ports import (
     ChoiceReceipt,
     CoreStore,
     EscalationReceipt,
+    LearnedLookup,
     QuestionDecision,
     VoterRecord,
 )
@@ -175,6 +176,30 @@ class GuardedStore:
             question_id=question_id, ticket_id=ticket_id, image_hash=image_hash, sha256=sha256,
             path=path, url=url, canonical_url=canonical_url, title=title, read_text=read_text,
         )
+
+    # LearningStore
+
+    async def confirm_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, language: str,
+        entry_id: str,
+    ) -> DbResult[None]:
+        return await self._call(
+            lambda store: store.confirm_pick, user_id=user_id, question_id=question_id,
+            phrase=phrase, language=language, entry_id=entry_id,
+        )
+
+    async def withdraw_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, entry_id: str
+    ) -> DbResult[None]:
+        return await self._call(
+            lambda store: store.withdraw_pick, user_id=user_id, question_id=question_id,
+            phrase=phrase, entry_id=entry_id,
+        )
+
+    async def learned_for(
+        self, *, phrase: str, entry_ids: tuple[str, ...]
+    ) -> DbResult[LearnedLookup]:
+        return await self._call(lambda store: store.learned_for, phrase=phrase, entry_ids=entry_ids)
 
 
 __all__ = ["DbResult", "GuardedStore"]

@@ -100,6 +100,25 @@ class ChoiceReceipt:
     askers: int = 0
 
 
+@dataclass(frozen=True)
+class LearnedPhrase:
+    """A phrasing voters (or a checker) taught the bot, served for `entry_id` (bot.core.learned):
+    `phrase` is normalised (nlu.normalize tokens joined by spaces), never a voter's raw text."""
+
+    phrasing_id: int
+    phrase: str
+    entry_id: str
+
+
+@dataclass(frozen=True)
+class LearnedLookup:
+    """The learned phrasings for some entries, and the entries a checker rejected for exactly
+    the message's own phrasing (never served for it, however near another phrasing is)."""
+
+    learned: tuple[LearnedPhrase, ...] = ()
+    rejected: frozenset[str] = frozenset()
+
+
 class VoterStore(Protocol):
     """The voter's row: their languages, and /forget."""
 
@@ -171,7 +190,29 @@ class MediaStore(Protocol):
     ) -> int: ...
 
 
-class CoreStore(VoterStore, QuestionStore, Escalations, MediaStore, Protocol):
+class LearningStore(Protocol):
+    """What voters' picks teach (bot.core.learned; storage in bot.storage.learned)."""
+
+    def confirm_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, language: str,
+        entry_id: str,
+    ) -> None:
+        """The voter picked `entry_id` from the list their message (normalised: `phrase`) got."""
+        ...
+
+    def withdraw_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, entry_id: str
+    ) -> None:
+        """The voter said "not what I asked" of `entry_id` shown for `phrase`: their
+        confirmation, if any, becomes a dissent (no-op when nobody taught that pairing)."""
+        ...
+
+    def learned_for(self, *, phrase: str, entry_ids: tuple[str, ...]) -> LearnedLookup:
+        """The served phrasings of these entries, and which of them were rejected for `phrase`."""
+        ...
+
+
+class CoreStore(VoterStore, QuestionStore, Escalations, MediaStore, LearningStore, Protocol):
     """Everything the conversation stores and reads: what `CoreDeps.repository` is."""
 
 
@@ -182,6 +223,9 @@ __all__ = [
     "EscalationReceipt",
     "EscalationVia",
     "Escalations",
+    "LearnedLookup",
+    "LearnedPhrase",
+    "LearningStore",
     "MediaStore",
     "QuestionDecision",
     "QuestionStore",

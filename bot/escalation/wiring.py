@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.core.ports import ChoiceReceipt, QuestionDecision, VoterRecord
+from bot.core.ports import ChoiceReceipt, LearnedLookup, QuestionDecision, VoterRecord
 from bot.escalation.answered import answered_entries
 from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.outbox import OutboxDispatcher, Sender
@@ -137,6 +137,25 @@ class TicketRoutingStore:
             ticket_id=ticket_id, image_hash=image_hash, sha256=sha256, path=path, url=url,
             canonical_url=canonical_url, title=title, read_text=read_text,
         )
+
+    def confirm_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, language: str,
+        entry_id: str,
+    ) -> None:
+        self.repository.confirm_pick(
+            user_id=user_id, question_id=question_id, phrase=phrase, language=language,
+            entry_id=entry_id,
+        )
+
+    def withdraw_pick(
+        self, *, user_id: int, question_id: int | None, phrase: str, entry_id: str
+    ) -> None:
+        self.repository.withdraw_pick(
+            user_id=user_id, question_id=question_id, phrase=phrase, entry_id=entry_id
+        )
+
+    def learned_for(self, *, phrase: str, entry_ids: tuple[str, ...]) -> LearnedLookup:
+        return self.repository.learned_for(phrase=phrase, entry_ids=entry_ids)
 
 
 def with_answers(knowledge: KnowledgeBase, database: Database) -> KnowledgeBase:

@@ -254,6 +254,11 @@ INBOX_HANDLED = Counter(
     "factcheck_inbox_handled_total",
     "Inbox updates this worker handled for the chats of its slot.",
 )
+LEARNED_ANSWERS = Counter(
+    "factcheck_learned_answers_total",
+    "Questions answered directly by a phrasing voters or a checker taught the bot (issue #15), "
+    "where the matcher alone would have shown a 'did you mean' list.",
+)
 #: When this process started (Unix time), so a dashboard sees restarts and counter resets.
 STARTED_AT = time.time()
 

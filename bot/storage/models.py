@@ -323,3 +323,55 @@ class InboxUpdate(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     handled_at: Mapped[datetime | None]
+
+
+class LearnedPhrasing(Base):
+    """A voter's message, normalised (nlu.normalize), that voters confirmed means one entry:
+    they picked `entry_id` from the "did you mean" list it got (bot/core/learned.py).
+
+    Served directly (no list) once learned: two different voters agree and none disagrees, or a
+    checker confirmed it (`confirmed_by`). A checker's rejection (`rejected_at`) is final.
+    `phrase_key` (a hash of the phrase) finds it; `phrase` is blanked, key kept, when the last
+    voter who confirmed it deleted their data and no checker approved it, so a rejection still
+    holds without keeping anybody's words.
+    """
+
+    __tablename__ = "learned_phrasings"
+    __table_args__ = (
+        UniqueConstraint("phrase_key", "entry_id"),
+        Index("ix_learned_phrasings_entry", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrase_key: Mapped[str] = mapped_column(String(64))
+    phrase: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(3))
+    entry_id: Mapped[str] = mapped_column(String(200))
+    confirmed_by: Mapped[int | None] = mapped_column(BigInteger)  # a checker's Telegram id
+    rejected_by: Mapped[int | None] = mapped_column(BigInteger)
+    rejected_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    votes: Mapped[list[PhrasingVote]] = relationship(
+        back_populates="phrasing", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class PhrasingVote(Base):
+    """One voter's word on a learned phrasing: `agrees` when they picked its entry from a list,
+    False when they then said "not what I asked" (or said it of that entry for that phrasing).
+    One row per voter and phrasing; deleted with the voter (/forget)."""
+
+    __tablename__ = "phrasing_votes"
+    __table_args__ = (UniqueConstraint("phrasing_id", "voter_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phrasing_id: Mapped[int] = mapped_column(
+        ForeignKey("learned_phrasings.id", ondelete="CASCADE")
+    )
+    voter_id: Mapped[int] = mapped_column(ForeignKey("voters.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int | None] = mapped_column(ForeignKey("questions.id", ondelete="SET NULL"))
+    agrees: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    phrasing: Mapped[LearnedPhrasing] = relationship(back_populates="votes")

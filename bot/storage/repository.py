@@ -27,6 +27,7 @@ from bot.core.ports import (
 )
 from bot.media.records import MediaRecords
 from bot.storage.database import Database
+from bot.storage.learned import LearnedPhrasings
 from bot.storage.models import (
     Feedback,
     OutboxMessage,
@@ -99,7 +100,7 @@ def retry_on_conflict(
     raise AssertionError("unreachable")
 
 
-class Repository(MediaRecords):
+class Repository(MediaRecords, LearnedPhrasings):
     def __init__(self, database: Database) -> None:
         self.db = database
 
@@ -446,6 +447,7 @@ class Repository(MediaRecords):
             if voter is None:
                 return media
             counted = 1 + media + self._scrub_tickets(session, voter)
+            counted += self.forget_learned_votes(session, voter.id)
             for model in (Question, Feedback, TicketSubscriber, OutboxMessage):
                 result = session.execute(delete(model).where(model.voter_id == voter.id))
                 counted += affected(result)

@@ -154,7 +154,7 @@ TEXTS: dict[str, str] = {
     # -- did you mean ----------------------------------------------------------------------------
     "clarify_prompt": "Saya jumpa beberapa semakan yang mungkin sepadan. Yang mana anda maksudkan?",
     "clarify_more": "Ini semakan lain yang mungkin sepadan. Yang mana anda maksudkan?",
-    "button_none": "Bukan semua ini",
+    "button_none": "Tiada yang sesuai",
     "button_expired": "Butang ini sudah lama. Sila hantar soalan anda sekali lagi.",
     "choice_out_of_range": (
         "Tiada nombor {number} dalam senarai itu. Balas dengan {choices}, atau tekan salah satu "

@@ -156,3 +156,21 @@ def test_local_chat_reads_typed_choices_bare_questions_and_language_auto(tmp_pat
     after = out.split("I'll reply in the language you write in", 1)[1]
     assert "❌ FALSE" in after or "Which one do you mean?" in after
     assert "PALSU" not in after and "Saya jumpa" not in after
+
+
+def test_local_chat_learns_what_two_voters_picked(tmp_path):
+    """Issue #15, learning from voters, in the local chat: two voters (two `--user-id`s on the
+    same database) pick the first entry of the list a Malay question gets; the third voter is
+    answered with that entry's card, without the list."""
+    question = "undi pos macam mana nak mohon"
+    picked = []
+    for user in ("1", "2"):
+        result = run(["chat", "--user-id", user], [question, "1"], tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert "[1] 1. " in result.stdout, result.stdout
+        picked.append(result.stdout.split("[1] 1. ", 1)[1].split("\n", 1)[0].strip())
+    assert picked[0] == picked[1]
+    third = run(["chat", "--user-id", "3"], [question + " 🙏"], tmp_path)
+    assert third.returncode == 0, third.stderr
+    assert "[1] 1. " not in third.stdout, third.stdout  # no list
+    assert "MAKLUMAT PILIHAN RAYA" in third.stdout, third.stdout

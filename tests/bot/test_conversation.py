@@ -131,7 +131,7 @@ async def test_clarify_labels_are_in_the_voters_language(chat):
     assert replies[0].text.startswith(t("ms", "clarify_prompt"))
     labels = [b.label for b in chat.buttons()]
     assert any(label.endswith("Di mana saya perlu mengundi? (Thailand)") for label in labels)
-    assert labels[-1] == "Bukan semua ini"
+    assert labels[-1] == "Tiada yang sesuai"
 
 
 async def test_clarify_buttons_for_postal_votes(chat):

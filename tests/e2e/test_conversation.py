@@ -165,7 +165,9 @@ def test_is_this_true_then_the_rumour_checks_the_rumour(e2e, lang: str, bare: st
 
 def test_clarify_none_of_these_escalates(e2e) -> None:
     voter = e2e.voter("en")
-    voter.say("advance voting")
+    # Not "advance voting": two voters of the tests above picked the same entry for it, and the
+    # bot has learned it (issue #15), so it answers without a list.
+    voter.say("about advance voting")
     (menu,) = voter.replies(1)
     voter.press(menu, e2e.expected("en", "button_none"))
     (consent,) = voter.replies(1)
@@ -272,3 +274,34 @@ def test_group_command_for_the_bot(e2e) -> None:
     member.command("start")
     (welcome,) = member.replies(1)
     assert welcome.text == e2e.expected("en", "welcome_group")
+
+
+#: Lists of two entries of one country (tests/e2e/kb), asked by no other test: what voters teach
+#: here cannot change another test's list.
+TAUGHT = {"en": "advance voting info", "th": "เรื่องลงคะแนนล่วงหน้า", "ms": "undi awal macam mana"}
+
+
+@pytest.mark.parametrize("lang", ["en", "th", "ms"])
+def test_two_voters_pick_the_same_entry_and_the_third_gets_it_directly(e2e, lang: str) -> None:
+    """Learning from voters (issue #15): two voters pick the same entry from the list their
+    message got; a third voter sending it (with an emoji) gets that card at once."""
+    chosen = None
+    for _ in range(2):
+        voter = e2e.voter(lang)
+        voter.say(TAUGHT[lang])
+        (menu,) = voter.replies(1)
+        assert menu.text.startswith(e2e.expected(lang, "clarify_prompt")), menu.text
+        label = menu.button_labels[0]
+        chosen = chosen or label.split(". ", 1)[1]
+        assert chosen in label
+        voter.press(menu, chosen)
+        (card,) = voter.replies(1)
+        assert chosen in card.text
+    third = e2e.voter(lang)
+    third.say(TAUGHT[lang] + " 🤔")
+    (card,) = third.replies(1)
+    assert not card.text.startswith(e2e.expected(lang, "clarify_prompt")), card.text
+    assert chosen is not None and chosen in card.text, card.text
+    assert card.button_labels == [
+        e2e.expected(lang, "button_helpful"), e2e.expected(lang, "button_not_what_i_asked")
+    ]

@@ -23,6 +23,7 @@ from bot.core.callbacks import FeedbackReason
 from bot.core.cards import card_reply, clarify_reply
 from bot.core.context import TurnContext
 from bot.core.handlers.escalation import escalate
+from bot.core.learned import record_pick
 from bot.core.messages import Button, Reply
 from bot.core.state import QuestionContext
 from bot.core.typed_choice import choices_text, parse_choice, resolve
@@ -48,7 +49,8 @@ def offer(
 
 async def show_pick(ctx: TurnContext, question: QuestionContext, entry: Entry) -> list[Reply]:
     """The card of the entry the voter chose from the list (by button or by typing its number);
-    the question counts as that entry in the trends from now on."""
+    the question counts as that entry in the trends from now on, and the pick is what voters
+    teach the bot (bot.core.learned) until they say "not what I asked"."""
     if entry.id not in question.shown:
         question.shown.append(entry.id)
     question.answered = entry.id
@@ -57,6 +59,7 @@ async def show_pick(ctx: TurnContext, question: QuestionContext, entry: Entry) -
         await ctx.store.record_pick(
             question_id=question.question_id, user_id=ctx.incoming.user_id, entry_id=entry.id
         )
+        await record_pick(ctx, question, entry.id)
     return [card_reply(entry, ctx.lang, question.token)]
 
 

@@ -16,6 +16,7 @@ from bot.core import callbacks
 from bot.core.callbacks import REASON_CODES, FeedbackReason
 from bot.core.context import TurnContext
 from bot.core.handlers.clarify import ask_consent, offer
+from bot.core.learned import withdraw
 from bot.core.messages import Button, Reply
 from bot.core.state import QuestionContext
 
@@ -63,6 +64,7 @@ async def on_not_what_i_asked(
     entry = ctx.entry_by_hash(digest)
     if question is None or entry is None or token is None:
         return [Reply(ctx.t("button_expired"))]
+    await withdraw(ctx, question, entry.id)  # what they picked (or were taught) was wrong
     rows = tuple(
         (Button(ctx.t(label), callbacks.reason(token, entry.id, why)),)
         for why, label in REASON_LABELS.items()

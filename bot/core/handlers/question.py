@@ -30,6 +30,7 @@ from bot.core.handlers import smalltalk
 from bot.core.handlers.clarify import offer
 from bot.core.handlers.escalation import escalate
 from bot.core.inputs import MATCH_CHARS, Prepared
+from bot.core.learned import learned_answer
 from bot.core.messages import Reply
 from bot.core.ports import QuestionDecision
 from bot.core.state import QuestionContext
@@ -116,6 +117,19 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
         action = "escalate"  # the entry vanished in a reload between match and lookup
 
     if action == "clarify" and match is not None:
+        # A phrasing voters taught (and the matcher offers): its card, without the list.
+        taught = await learned_answer(
+            ctx, prepared.store_text, prepared.match_text, match, match_language
+        )
+        if taught is not None:
+            question_id = await _record(
+                ctx, prepared, intent, match, QuestionDecision.ANSWER, taught.id, match_language
+            )
+            question = _remember(ctx, prepared, match_language, question_id)
+            question.shown.append(taught.id)
+            question.answered = taught.id
+            metrics.LEARNED_ANSWERS.inc()
+            return notes + [card_reply(taught, ctx.lang, question.token)]
         entries = [e for e in (ctx.entry(c.entry_id) for c in match.candidates) if e is not None]
         if entries:
             question_id = await _record(
