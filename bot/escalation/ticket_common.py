@@ -32,6 +32,7 @@ from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
 from bot.escalation.notification_text import Rendered, render_answer
 from bot.escalation.ticket_index import OpenTicketIndex, ticket_entry_id
+from bot.escalation.ticket_rows import TicketRows
 from bot.storage.database import Database
 from bot.storage.models import (
     Answer,
@@ -236,6 +237,8 @@ class TicketCore:
         self.registry = registry or CheckerRegistry(database)
         self.index = ticket_index
         self.repo = repository or Repository(database)
+        #: Opening, joining and subscribing (bot.escalation.ticket_rows): single attempts.
+        self.rows = TicketRows(self.repo)
         self.hold_seconds = hold_seconds
         self.listeners: list[Callable[[int, str], None]] = []
 

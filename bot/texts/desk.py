@@ -18,6 +18,7 @@ DESK: dict[str, str] = {
     "card_new": "🆕 <b>Ticket #{ticket}</b> · asked by {askers}",
     "card_languages": " ({languages})",
     "card_spreading": "📈 <b>Ticket #{ticket}</b> is spreading: now asked by {askers}",
+    "card_asked_now": "📈 <b>Ticket #{ticket}</b> · now asked by {askers}",
     "card_claim": "<i>{claim}</i>",
     "card_status": "Status: {status}",
     "card_taken_by": ", taken by {checker}",
