@@ -266,6 +266,7 @@ def build_services(
             repository = escalation.repository
             answered = AnsweredKnowledge(database, served.on_reload)
             escalation.tickets.listeners.append(answered.on_ticket_event)
+            answered.curated_listeners.append(escalation.corrections.on_knowledge)
         except Exception:  # noqa: BLE001 - plain tickets still work without the extras
             log.exception("escalation extras unavailable; using plain tickets")
             escalation, answered = None, None

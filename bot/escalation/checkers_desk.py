@@ -8,8 +8,11 @@ that answers and enqueues the notifications are the same as at the command line.
 
 Built like the voters' conversation (bot.core.handlers.router): tables say what handles what.
 COMMANDS (/queue, /cancel, and /skip, /done within a draft) and TICKET_COMMANDS (/show N,
-/take N, /word N TEXT, /answer N (guided), /reject N [out-of-scope] REASON, /dup N M) map a
-command to its handler; TICKET_BUTTONS (a card's Take, Answer, Not a claim, Duplicate) and
+/take N, /word N TEXT, /answer N (guided), /fact N (guided, a question of fact answered without
+a verdict), /link N ENTRY_ID|#M (answered with a knowledge entry or an answered ticket),
+/reject N [out-of-scope] REASON, /dup N M) map a
+command to its handler; TICKET_BUTTONS (a card's Take, Answer, Not a claim, Duplicate, and
+Link for each entry the ticket's askers were offered and rejected) and
 DRAFT_BUTTONS (a step of the guided answer) map a button's DeskAction to its handler, the data
 parsed only by bot.core.callbacks.parse_desk; STAGES maps where a draft is (`Stage`) to what a
 typed reply does there.
@@ -36,12 +39,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.core.callbacks import DeskAction, parse_desk
+from bot.core.callbacks import DeskAction, entry_hash, parse_desk
 from bot.core.callbacks import desk as button
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
 from bot.escalation.notification_text import render_answer
+from bot.escalation.rejected_view import RejectedEntry, reasons_text, rejected_for_ticket
 from bot.escalation.tickets import (
     MILESTONES,
     REJECT_CATEGORIES,
@@ -54,7 +58,8 @@ from bot.escalation.tickets import (
 from bot.storage.repository import OPEN_STATUSES
 from bot.texts import Markup
 from bot.texts.desk import desk
-from knowledge.model import VERDICTS
+from knowledge.loader import KnowledgeBase
+from knowledge.model import VERDICTS, Entry
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +69,8 @@ EXPLANATION_ORDER = ("en", "th", "ms")
 #: Country codes offered as buttons when answering (any two-letter code may be typed).
 REGIONS = ("TH", "MY")
 URL = re.compile(r"https?://\S+")
+#: Rejected entries listed (and offered as links) on a ticket card.
+MAX_REJECTED_SHOWN = 5
 
 
 class Stage(StrEnum):
@@ -92,6 +99,7 @@ class _Draft:
     language_index: int = 0
     sources: list[str] = field(default_factory=list)
     category: str = "not-a-claim"
+    fact: bool = False  # a question of fact: answered without a verdict
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -107,9 +115,15 @@ def announce_for(receipt: EscalationReceipt) -> bool:
 
 
 class CheckersDesk:
-    def __init__(self, tickets: TicketService, *, chat_id: int | None = None) -> None:
+    def __init__(
+        self, tickets: TicketService, *, chat_id: int | None = None,
+        knowledge: Callable[[], KnowledgeBase | None] | None = None,
+    ) -> None:
         self.tickets = tickets
         self.chat_id = chat_id
+        #: The knowledge the bot serves now: what /link resolves entry ids in, and what names
+        #: the entries a ticket's askers rejected (None: ids only, and /link N #M alone).
+        self.knowledge = knowledge
         self._drafts: dict[tuple[int, int], _Draft] = {}
 
     # -- cards ---------------------------------------------------------------------------------
@@ -150,7 +164,50 @@ class CheckersDesk:
                 if read and read != view.title:
                     shown = read[:300] + ("…" if len(read) > 300 else "")
                     text += desk("card_link_text", text=shown)
-        return Reply(text, self._card_buttons(detail.ticket), photo=photo)
+        rejected = self._rejected(detail.ticket.id)
+        text += self._rejected_text(rejected)
+        buttons = self._card_buttons(detail.ticket)
+        if buttons:
+            buttons += self._link_buttons(detail.ticket.id, rejected)
+        return Reply(text, buttons, photo=photo)
+
+    # -- what the knowledge already offered the askers -----------------------------------------
+    def _rejected(self, ticket_id: int) -> list[RejectedEntry]:
+        try:
+            return rejected_for_ticket(self.tickets.repo, ticket_id)
+        except Exception:  # noqa: BLE001 - the card matters more than this list
+            log.exception("could not read the entries rejected for ticket %s", ticket_id)
+            return []
+
+    def _entry(self, entry_id: str) -> Entry | None:
+        knowledge = self.knowledge() if self.knowledge is not None else None
+        return knowledge.get(entry_id) if knowledge is not None else None
+
+    def _rejected_text(self, rejected: list[RejectedEntry]) -> str:
+        if not rejected:
+            return ""
+        lines = [desk("card_rejected_head")]
+        for item in rejected[:MAX_REJECTED_SHOWN]:
+            entry = self._entry(item.entry_id)
+            said = entry.text_in("en") if entry is not None else desk("rejected_gone")
+            lines.append(desk(
+                "card_rejected_item", entry=item.entry_id, text=said,
+                reasons=reasons_text(item, lambda r: desk(f"reason_{r}")),
+            ))
+        return "\n" + "\n".join(lines)
+
+    def _link_buttons(
+        self, ticket_id: int, rejected: list[RejectedEntry]
+    ) -> tuple[tuple[Button, ...], ...]:
+        """One "link" button per rejected entry still served (a checker may judge the voter
+        was wrong: answering with it costs one tap)."""
+        rows = []
+        for item in rejected[:MAX_REJECTED_SHOWN]:
+            if self.knowledge is not None and self._entry(item.entry_id) is None:
+                continue
+            data = button(DeskAction.LINK, ticket_id, entry_hash(item.entry_id))
+            rows.append((Button(desk("button_link", entry=item.entry_id[:40]), data=data),))
+        return tuple(rows)
 
     def _card_text(self, detail: TicketDetail, headline: str | None = None) -> str:
         t = detail.ticket
@@ -168,7 +225,12 @@ class CheckersDesk:
         else:
             lines.append(desk("card_not_worded", ticket=t.id))
         if detail.answer is not None:
-            lines.append(desk("card_verdict", verdict=detail.answer.verdict))
+            lines.append(
+                desk("card_verdict", verdict=detail.answer.verdict) if detail.answer.verdict
+                else desk("card_fact_answer")
+            )
+            if detail.answer.entry_id:
+                lines.append(desk("card_linked", entry=detail.answer.entry_id))
         if detail.duplicate_of:
             lines.append(desk("card_duplicate_of", ticket=detail.duplicate_of))
         return "\n".join(lines)
@@ -267,6 +329,37 @@ class CheckersDesk:
             return [Reply(desk("reject_why", ticket=number))]
         return [self._reject(incoming, number, " ".join(rest), category)]
 
+    def _on_fact(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        """The guided answer for a question of fact: no verdict, straight to the wording."""
+        self._require(incoming, "answer tickets", number)
+        detail = self.tickets.show(number)
+        if detail.ticket.status not in OPEN_STATUSES:
+            return [Reply(desk("already_closed", ticket=number, status=detail.ticket.status))]
+        draft = _Draft(number, Stage.WORDING, fact=True)
+        self._drafts[self._key(incoming)] = draft
+        claim = detail.ticket.claim_text or desk("no_text")
+        return [Reply(desk("fact_start", ticket=number, claim=claim)), self._ask_wording(draft)]
+
+    def _on_link(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        """/link N ENTRY_ID or /link N #M: answer with a knowledge entry or an answered ticket."""
+        target = rest[0].strip() if rest else ""
+        if not target:
+            return [Reply(desk("usage", command="link") + desk("usage_link_args"))]
+        answered = _int(target.lstrip("#")) if target.startswith("#") else None
+        if answered is not None:
+            receipt = self.tickets.link_ticket(number, answered, incoming.user_id)
+            return [Reply(desk("linked_ticket", ticket=number, target=receipt.ticket_id,
+                               notified=receipt.notifications))]
+        entry = self._entry(target)
+        if entry is None:
+            return [Reply(desk("link_unknown", entry=target))]
+        return [self._link(incoming, number, entry)]
+
+    def _link(self, incoming: Incoming, number: int, entry: Entry) -> Reply:
+        receipt = self.tickets.link_entry(number, incoming.user_id, entry)
+        return Reply(desk("linked_entry", ticket=number, entry=entry.id,
+                          notified=receipt.notifications))
+
     def _on_dup(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
         target = _int(rest[0]) if rest else None
         if target is None:
@@ -301,7 +394,7 @@ class CheckersDesk:
             return []
         on_ticket = TICKET_BUTTONS.get(parsed.action)
         if on_ticket is not None:
-            return on_ticket(self, incoming, number)
+            return on_ticket(self, incoming, number, parsed.value)
         on_draft = DRAFT_BUTTONS.get(parsed.action)
         if on_draft is None:
             return []
@@ -311,22 +404,34 @@ class CheckersDesk:
         draft.touched = time.monotonic()
         return on_draft(self, incoming, draft, parsed.value)
 
-    def _press_take(self, incoming: Incoming, number: int) -> list[Reply]:
+    def _press_take(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
         summary = self.tickets.take(number, incoming.user_id)
         return [Reply(desk("taken_by", ticket=summary.id, checker=incoming.user_id))]
 
-    def _press_answer(self, incoming: Incoming, number: int) -> list[Reply]:
+    def _press_answer(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
         return self._start_answer(incoming, number)
 
-    def _press_reject(self, incoming: Incoming, number: int) -> list[Reply]:
+    def _press_reject(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
         self._require(incoming, "reject tickets", number)
         self._drafts[self._key(incoming)] = _Draft(number, Stage.REJECT_REASON)
         return [Reply(desk("reject_why_button", ticket=number))]
 
-    def _press_duplicate(self, incoming: Incoming, number: int) -> list[Reply]:
+    def _press_duplicate(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
         self._require(incoming, "mark tickets as duplicates", number)
         self._drafts[self._key(incoming)] = _Draft(number, Stage.DUPLICATE_TARGET)
         return [Reply(desk("duplicate_which", ticket=number))]
+
+    def _press_link(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        """A card's link button: the entry is one of those the ticket's askers rejected (the
+        button carries its hash, resolved against that list, so no id needs to fit in it)."""
+        self._require(incoming, "answer tickets", number)
+        found = next(
+            (r.entry_id for r in self._rejected(number) if entry_hash(r.entry_id) == value), None
+        )
+        entry = self._entry(found) if found is not None else None
+        if entry is None:
+            return [Reply(desk("link_unknown", entry=found or "?"))]
+        return [self._link(incoming, number, entry)]
 
     def _press_verdict(self, incoming: Incoming, draft: _Draft, value: str | None) -> list[Reply]:
         if value not in VERDICTS:
@@ -346,9 +451,9 @@ class CheckersDesk:
             return []
         del self._drafts[self._key(incoming)]
         receipt = self.tickets.answer(
-            draft.ticket_id, incoming.user_id, verdict=draft.verdict or "",
+            draft.ticket_id, incoming.user_id, verdict=None if draft.fact else draft.verdict or "",
             explanation=draft.explanation, sources=draft.sources,
-            wording=draft.wording, region=draft.region,
+            wording=draft.wording, region=draft.region, fact=draft.fact,
         )
         return [Reply(desk("answered", ticket=draft.ticket_id, notified=receipt.notifications))]
 
@@ -449,7 +554,8 @@ class CheckersDesk:
 
     def _confirm(self, draft: _Draft) -> Reply:
         verdict, explanation, sources = validate_answer(
-            draft.verdict or "", draft.explanation, draft.sources
+            None if draft.fact else draft.verdict or "", draft.explanation, draft.sources,
+            fact=draft.fact,
         )
         draft.stage = Stage.CONFIRM
         detail = self.tickets.show(draft.ticket_id)
@@ -487,7 +593,7 @@ def _int(value: str) -> int | None:
 
 
 TicketCommand = Callable[[CheckersDesk, Incoming, int, list[str]], list[Reply]]
-TicketButton = Callable[[CheckersDesk, Incoming, int], list[Reply]]
+TicketButton = Callable[[CheckersDesk, Incoming, int, str | None], list[Reply]]
 DraftButton = Callable[[CheckersDesk, Incoming, _Draft, str | None], list[Reply]]
 StageReply = Callable[[CheckersDesk, Incoming, _Draft, str], list[Reply]]
 
@@ -506,12 +612,15 @@ TICKET_COMMANDS: dict[str, TicketCommand] = {
     "word": CheckersDesk._on_word,
     "reject": CheckersDesk._on_reject,
     "dup": CheckersDesk._on_dup,
+    "fact": CheckersDesk._on_fact,
+    "link": CheckersDesk._on_link,
 }
 #: What a command's usage line adds after "/name N" (desk text keys).
 USAGE_ARGS: dict[str, tuple[str, ...]] = {
     "dup": ("usage_dup_args",),
     "reject": ("usage_reject_args",),
     "word": ("usage_word_args",),
+    "link": ("usage_link_args",),
 }
 #: A ticket card's buttons: they act on the ticket, with no draft needed.
 TICKET_BUTTONS: dict[str, TicketButton] = {
@@ -519,6 +628,7 @@ TICKET_BUTTONS: dict[str, TicketButton] = {
     DeskAction.ANSWER: CheckersDesk._press_answer,
     DeskAction.REJECT: CheckersDesk._press_reject,
     DeskAction.DUPLICATE: CheckersDesk._press_duplicate,
+    DeskAction.LINK: CheckersDesk._press_link,
 }
 #: The guided answer's buttons: they act on the pressing checker's draft for that ticket.
 DRAFT_BUTTONS: dict[str, DraftButton] = {

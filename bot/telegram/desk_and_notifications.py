@@ -159,4 +159,13 @@ def desk_for(services: Any, checkers_chat_id: int | None) -> Desk | None:
         return None
     from bot.escalation.checkers_desk import CheckersDesk
 
-    return CheckersDesk(escalation.tickets, chat_id=checkers_chat_id)
+    served = getattr(services, "knowledge", None)
+
+    def knowledge() -> Any:
+        """The knowledge the bot serves now (what /link resolves entry ids in)."""
+        try:
+            return served.snapshot()[0] if served is not None else None
+        except RuntimeError:  # nothing loaded yet
+            return None
+
+    return CheckersDesk(escalation.tickets, chat_id=checkers_chat_id, knowledge=knowledge)
