@@ -34,6 +34,7 @@ from bot.core.context import CoreDeps
 from bot.core.conversation import Conversation
 from bot.core.limits import RateLimiter
 from bot.core.spool import Spool
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.wiring import (
     AnsweredKnowledge,
     Escalation,
@@ -41,7 +42,7 @@ from bot.escalation.wiring import (
     build_escalation,
 )
 from bot.media.reader import build_reader
-from bot.storage import Database, Repository
+from bot.storage import Database
 from bot.storage.guard import DatabaseGuard
 from knowledge.loader import KnowledgeBase
 from knowledge.matcher import Matcher, build_matcher
@@ -117,8 +118,8 @@ class Services:
     intents: IntentService
     database: Database | None
     #: The core's store: the Repository composed with the ticket service when escalation is
-    #: wired, else the plain Repository; None without a database.
-    repository: Repository | TicketRoutingStore | None
+    #: wired, else the plain ticket store (bot.escalation.ticket_rows); None without a database.
+    repository: PlainTicketStore | TicketRoutingStore | None
     spool: Spool
     limiter: RateLimiter
     conversation: Conversation
@@ -241,7 +242,7 @@ def build_services(
     )
     served = ServedKnowledge(factory)
     database: Database | None = None
-    repository: Repository | TicketRoutingStore | None = None
+    repository: PlainTicketStore | TicketRoutingStore | None = None
     try:
         database = Database(settings.database_url)
         if migrate:
@@ -251,7 +252,7 @@ def build_services(
     escalation: Escalation | None = None
     answered: AnsweredKnowledge | None = None
     if database is not None:
-        repository = Repository(database)
+        repository = PlainTicketStore(database)
         try:
             escalation = build_escalation(
                 database,
@@ -265,6 +266,7 @@ def build_services(
             repository = escalation.repository
             answered = AnsweredKnowledge(database, served.on_reload)
             escalation.tickets.listeners.append(answered.on_ticket_event)
+            answered.curated_listeners.append(escalation.corrections.on_knowledge)
         except Exception:  # noqa: BLE001 - plain tickets still work without the extras
             log.exception("escalation extras unavailable; using plain tickets")
             escalation, answered = None, None

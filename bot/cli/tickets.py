@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from bot.cli.checkers import open_database
+from bot.cli.kb import add_knowledge_argument
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,9 +51,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "language is missing get it in another language with a note.",
     )
     answer.add_argument("ticket", type=int, metavar="N")
-    answer.add_argument(
-        "--verdict", required=True,
-        choices=("true", "false", "misleading", "partly-true", "unproven"),
+    kind = answer.add_mutually_exclusive_group(required=True)
+    kind.add_argument(
+        "--verdict", choices=("true", "false", "misleading", "partly-true", "unproven"),
+    )
+    kind.add_argument(
+        "--fact", action="store_true",
+        help="a question of fact (when, where, how to vote): answered without a verdict",
     )
     for lang in ("en", "th", "ms"):
         answer.add_argument(f"--explanation-{lang}", metavar="TEXT", default=None)
@@ -63,6 +68,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _wording(answer)
     _actor(answer)
     answer.set_defaults(handler=run_answer)
+
+    link = sub.add_parser(
+        "link",
+        help="answer a ticket with a knowledge entry or an answered ticket (no retyping)",
+        description="ENTRY_ID: the entry's verdict, answer and sources are sent to every "
+        "waiting voter in their language, as for a typed answer (entries are read from "
+        "--knowledge, KNOWLEDGE_DIR or the bundled knowledge). #M: the ticket is merged into "
+        "answered ticket M, whose answer its voters get at once.",
+    )
+    link.add_argument("ticket", type=int, metavar="N")
+    link.add_argument("target", metavar="ENTRY_ID|#M")
+    add_knowledge_argument(link)
+    _actor(link)
+    link.set_defaults(handler=run_link)
 
     word = sub.add_parser(
         "word",
@@ -158,12 +177,15 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     def show() -> int:
+        from bot.escalation.rejected_view import reasons_text, rejected_for_ticket
         from bot.media.records import media_json, media_lines
+        from bot.texts.desk import desk
 
         service = _service()
         d = service.show(args.ticket)
         t = d.ticket
         media = service.repo.media_of_ticket(t.id)  # the screenshots and links voters sent
+        rejected = rejected_for_ticket(service.repo, t.id)  # what the knowledge offered them
         if args.json:
             print(_json({
                 "id": t.id, "status": t.status, "askers": t.askers, "language": t.language,
@@ -174,7 +196,12 @@ def run_show(args: argparse.Namespace) -> int:
                 "answer": None if d.answer is None else {
                     "verdict": d.answer.verdict, "explanation": dict(d.answer.explanation),
                     "sources": list(d.answer.sources), "checker_id": d.answer.checker_id,
+                    "entry_id": d.answer.entry_id,
                 },
+                "rejected": [
+                    {"entry_id": r.entry_id, "voters": r.voters, "reasons": dict(r.reasons)}
+                    for r in rejected
+                ],
                 "notifications": dict(d.notifications),
                 "media": media_json(media),
                 "history": [{"at": h.at, "actor": h.actor_id, "action": h.action,
@@ -201,8 +228,16 @@ def run_show(args: argparse.Namespace) -> int:
             print("Merged into this one: " + ", ".join(f"#{x}" for x in d.duplicates))
         if d.resolution:
             print(f"Resolution: {d.resolution}")
+        if rejected:
+            print("Offered by the bot and rejected by the asker(s):")
+            for r in rejected:
+                reasons = reasons_text(r, lambda why: desk(f"reason_{why}"))
+                print(f"  {r.entry_id}  ({reasons})")
         if d.answer:
-            print(f"Verdict: {d.answer.verdict} (by {d.answer.checker_id})")
+            verdict = d.answer.verdict or "none (a question of fact)"
+            print(f"Verdict: {verdict} (by {d.answer.checker_id})")
+            if d.answer.entry_id:
+                print(f"Linked knowledge entry: {d.answer.entry_id}")
             for lang, body in d.answer.explanation.items():
                 print(f"  [{lang}] {body}")
             for url in d.answer.sources:
@@ -240,12 +275,49 @@ def run_answer(args: argparse.Namespace) -> int:
         receipt = _service().answer(
             args.ticket, args.actor, verdict=args.verdict, explanation=explanation,
             sources=args.source, wording=args.wording, region=args.region,
+            fact=bool(getattr(args, "fact", False)),
         )
         print(f"ticket #{receipt.ticket_id} answered; {receipt.notifications} voter(s) will be "
               "notified")
         return 0
 
     return _guard(answer)
+
+
+def run_link(args: argparse.Namespace) -> int:
+    def link() -> int:
+        from bot.escalation.errors import InvalidAction
+
+        service = _service()
+        target = args.target.strip()
+        if target.startswith("#"):
+            try:
+                answered = int(target[1:])
+            except ValueError:
+                raise InvalidAction(f"{target!r}: #M names a ticket by its number") from None
+            receipt = service.link_ticket(args.ticket, answered, args.actor)
+            print(f"ticket #{args.ticket} answered with #{receipt.ticket_id}; "
+                  f"{receipt.notifications} voter(s) will be notified")
+            return 0
+        entry = _knowledge(args).get(target)
+        if entry is None or not entry.is_published:
+            raise InvalidAction(f"no published entry {target!r} in the knowledge "
+                                "(`factcheck kb stats` counts them; #M links a ticket)")
+        receipt = service.link_entry(args.ticket, args.actor, entry)
+        print(f"ticket #{receipt.ticket_id} answered with {entry.id}; "
+              f"{receipt.notifications} voter(s) will be notified")
+        return 0
+
+    return _guard(link)
+
+
+def _knowledge(args: argparse.Namespace) -> Any:
+    """The knowledge to find a linked entry in: --knowledge, else KNOWLEDGE_DIR, else the
+    bundled one (as every command that reads knowledge)."""
+    from bot.cli.kb import default_knowledge_dir
+    from knowledge.loader import load_directory
+
+    return load_directory(args.knowledge or default_knowledge_dir())
 
 
 def run_word(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ here too (`DeskAction`) so that every callback code the bot writes is in this on
     ck:take:<n> / ck:ans:<n> / ck:rej:<n> / ck:dup:<n>   a ticket card's buttons
     ck:v:<n>:<verdict> / ck:r:<n>:<region>               a step of the guided answer
     ck:ok:<n> / ck:no                                    send the answer / cancel
+    ck:ln:<n>:<hash>     answer ticket n with the entry (of those its askers were offered)
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class DeskAction(StrEnum):
     REGION = "r"
     SEND = "ok"
     CANCEL = "no"
+    LINK = "ln"
 
 
 DESK_PREFIX = "ck"

@@ -3,8 +3,9 @@
 The core calls storage and escalation through these Protocols and gets these dataclass receipts
 back, so a misspelt method or a receipt read wrongly is a type error (mypy, strict on bot/core),
 not a database failure logged at run time with the voter told the database is down. The
-implementations live elsewhere and satisfy the Protocols structurally: `bot.storage.Repository`
-(plain tickets) and `bot.escalation.wiring.TicketRoutingStore` (the Repository composed with the
+implementations live elsewhere and satisfy the Protocols structurally:
+`bot.escalation.ticket_rows.PlainTicketStore` (the Repository with plain tickets, by claim key)
+and `bot.escalation.wiring.TicketRoutingStore` (the Repository composed with the
 ticket service); `bot.services` hands one to `CoreDeps.repository`.
 
 The methods are synchronous (SQLAlchemy sessions): handlers await them through `ctx.store`

@@ -2,7 +2,7 @@
 
 A voter whose claim should go to fact-checkers must not lose it because the database is down
 for a minute. The escalation is appended to a JSON-lines file (var/spool.jsonl by default) and to
-memory, and replayed through Repository.escalate later (by the services' retry loop, and after
+memory, and replayed through the store's `escalate` later (by the services' retry loop, and after
 the next escalation that succeeds). If even the file cannot be written, memory still holds it
 until the process ends, and the voter is told the truth either way.
 

@@ -71,8 +71,11 @@ def answered_entries(
     latest: dict[int, tuple[Ticket, Answer]] = {}
     for ticket, answer in answered:
         latest[ticket.id] = (ticket, answer)  # the newest answer wins if there are several
+    # A ticket answered by linking a knowledge entry is that entry, which is served already: a
+    # second entry saying the same would only make the matcher hesitate between the two.
     return [
-        _entry(t, a, variants.get(t.id, {}), for_export=for_export) for t, a in latest.values()
+        _entry(t, a, variants.get(t.id, {}), for_export=for_export)
+        for t, a in latest.values() if a.entry_id is None
     ]
 
 
@@ -89,7 +92,8 @@ def _entry(
     sources = tuple(Source(url=s["url"] if isinstance(s, dict) else str(s)) for s in items)
     return Entry(
         id=ticket_entry_id(ticket.id),
-        kind="claim",
+        # No verdict: a question of fact the checker answered (served as information).
+        kind="claim" if answer.verdict else "fact",
         verdict=answer.verdict,
         region=ticket.region,
         text=MappingProxyType({lang: wording}),

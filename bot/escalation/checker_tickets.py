@@ -16,6 +16,7 @@ from bot.escalation import audit
 from bot.escalation.errors import InvalidAction, TicketClosed
 from bot.escalation.notification_text import render_rejection
 from bot.escalation.ticket_common import (
+    MAX_WORDING,
     REJECT_CATEGORIES,
     ActionReceipt,
     AnswerView,
@@ -33,6 +34,7 @@ from bot.escalation.ticket_common import (
     validate_answer,
     validate_wording,
 )
+from bot.escalation.ticket_index import ticket_id_of
 from bot.storage.models import (
     Answer,
     AuditLog,
@@ -45,6 +47,7 @@ from bot.storage.repository import (
     OPEN_STATUSES,
     affected,
 )
+from knowledge.model import Entry
 
 
 class CheckerTickets(TicketCore):
@@ -108,7 +111,7 @@ class CheckerTickets(TicketCore):
                     AnswerView(
                         answer.verdict, dict(answer.explanation),
                         tuple(s["url"] for s in _sources(answer)), answer.checker_id,
-                        answer.created_at,
+                        answer.created_at, answer.entry_id,
                     )
                     if answer is not None
                     else None
@@ -191,11 +194,12 @@ class CheckerTickets(TicketCore):
         ticket_id: int,
         actor_id: int,
         *,
-        verdict: str,
+        verdict: str | None,
         explanation: Mapping[str, str],
         sources: Iterable[str],
         wording: str | None = None,
         region: str | None = None,
+        fact: bool = False,
     ) -> ActionReceipt:
         """Store the answer, close the ticket and enqueue one notification per waiting voter,
         all in one transaction.
@@ -203,16 +207,77 @@ class CheckerTickets(TicketCore):
         `wording` is the claim in the checker's words (kept if given earlier and not here): the
         only form in which other voters see it, on the answered card and in their notification.
         Without one, voters who did not send the claim themselves get the verdict without it,
-        and the answer is not served as knowledge."""
+        and the answer is not served as knowledge. `fact`: a question of fact answered without a
+        verdict (voters get the answer under the information label, as a fact card shows it)."""
         self.registry.require(actor_id, "answer tickets", ticket_id)
-        verdict, cleaned, urls = validate_answer(verdict, explanation, sources)
+        checked, cleaned, urls = validate_answer(verdict, explanation, sources, fact=fact)
+        validate_wording(wording, region)  # refused before anything is written
+        return self._close_with_answer(
+            ticket_id, actor_id, verdict=checked, explanation=cleaned, urls=urls,
+            wording=wording, region=region,
+        )
+
+    def link_entry(
+        self, ticket_id: int, actor_id: int, entry: Entry, *, wording: str | None = None,
+        region: str | None = None,
+    ) -> ActionReceipt:
+        """Answer the ticket with an existing knowledge entry instead of retyping it: its verdict
+        (none for a fact), its answer in every language it has and its sources are copied into
+        the answer, which names the entry, and waiting voters are notified as for any answer.
+
+        The caller resolves the entry from the knowledge it serves (the desk, the CLI's
+        --knowledge). A ticket nobody has worded is worded with the entry's own text in the
+        ticket's language (the knowledge's words, never a voter's), and gets its region. An
+        answered ticket served as knowledge (`ticket-<n>`) is linked as that ticket
+        (`link_ticket`)."""
+        answered = ticket_id_of(entry.id)
+        if answered is not None:
+            return self.link_ticket(ticket_id, answered, actor_id)
+        self.registry.require(actor_id, "answer tickets", ticket_id)
+        if not entry.is_published:
+            raise InvalidAction(f"entry {entry.id} is not published; link a published one")
+        verdict = entry.verdict if entry.kind == "claim" else None
+        _, cleaned, urls = validate_answer(
+            verdict, dict(entry.answer), [s.url for s in entry.sources], fact=verdict is None
+        )
+        return self._close_with_answer(
+            ticket_id, actor_id, verdict=verdict, explanation=cleaned, urls=urls,
+            wording=wording, region=region, entry=entry,
+        )
+
+    def link_ticket(self, ticket_id: int, answered_id: int, actor_id: int) -> ActionReceipt:
+        """Answer the ticket with an earlier answered ticket: it is merged into that one, whose
+        answer goes to its waiting voters at once (`mark_duplicate`), and the audit trail says it
+        was a link. A ticket that is not answered (yet) cannot be linked: /dup merges into an
+        open one."""
+        self.registry.require(actor_id, "answer tickets", ticket_id)
+        with self.db.session() as session:
+            target = self.repo.resolve_duplicates(session, self._get(session, answered_id))
+            if target.status != TicketStatus.ANSWERED:
+                raise InvalidAction(
+                    f"ticket #{answered_id} has no answer to link (it is {target.status}); "
+                    "merge it as a duplicate instead"
+                )
+        return self.mark_duplicate(ticket_id, answered_id, actor_id, audit_action="link")
+
+    def _close_with_answer(
+        self, ticket_id: int, actor_id: int, *, verdict: str | None,
+        explanation: dict[str, str], urls: list[str], wording: str | None,
+        region: str | None, entry: Entry | None = None,
+    ) -> ActionReceipt:
         wording, region = validate_wording(wording, region)
+        cleaned = explanation
         with self.db.session() as session:
             ticket = self._lock_open(session, ticket_id)
+            if entry is not None and wording is None and not ticket.claim_wording:
+                wording, _ = validate_wording(entry.text_in(ticket.language)[:MAX_WORDING])
+            if entry is not None and region is None and not ticket.region:
+                region = entry.region
             _set_wording(ticket, wording, region)
             answer = Answer(
                 ticket_id=ticket_id, verdict=verdict, explanation=cleaned,
                 sources={"sources": [{"url": u} for u in urls]}, checker_id=actor_id,
+                entry_id=entry.id if entry is not None else None,
             )
             session.add(answer)
             ticket.status = TicketStatus.ANSWERED
@@ -220,10 +285,11 @@ class CheckerTickets(TicketCore):
             ticket.assigned_to = ticket.assigned_to or actor_id
             session.flush()
             added = self._enqueue_answers(session, ticket, answer)
+            links = {"entry": entry.id} if entry is not None else {}
             audit.record(
-                session, actor_id, "answer", ticket_id, verdict=verdict,
-                languages=sorted(cleaned), sources=urls, notifications=added,
-                **_wording_details(wording, region),
+                session, actor_id, "link" if entry is not None else "answer", ticket_id,
+                verdict=verdict, languages=sorted(cleaned), sources=urls, notifications=added,
+                **links, **_wording_details(wording, region),
             )
         self._notify(ticket_id, "answered")
         return ActionReceipt(ticket_id, added)
@@ -264,10 +330,13 @@ class CheckerTickets(TicketCore):
         self._notify(ticket_id, "rejected")
         return ActionReceipt(ticket_id, added)
 
-    def mark_duplicate(self, ticket_id: int, target_id: int, actor_id: int) -> ActionReceipt:
+    def mark_duplicate(
+        self, ticket_id: int, target_id: int, actor_id: int, *, audit_action: str = "duplicate"
+    ) -> ActionReceipt:
         """Merge ticket `ticket_id` into `target_id`: its waiting voters move to the target
         (a voter waiting on both counts once), and the target's askers grow accordingly. When the
-        target is already answered, the moved voters get its answer straight away."""
+        target is already answered, the moved voters get its answer straight away.
+        `audit_action` is what the audit trail calls it ("link": answered with that ticket)."""
         self.registry.require(actor_id, "mark tickets as duplicates", ticket_id)
         if ticket_id == target_id:
             raise InvalidAction("a ticket cannot be a duplicate of itself")
@@ -312,7 +381,7 @@ class CheckerTickets(TicketCore):
                 answer = self._answer_of(session, target.id)
                 added = self._enqueue_answers(session, target, answer, voter_ids=moved)
             audit.record(
-                session, actor_id, "duplicate", ticket_id, target=target.id, moved=len(moved),
+                session, actor_id, audit_action, ticket_id, target=target.id, moved=len(moved),
                 already_waiting=len(subs) - len(moved), notifications=added,
             )
         self._notify(ticket_id, "duplicate")

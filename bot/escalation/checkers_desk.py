@@ -6,9 +6,16 @@ ticket opens or passes a milestone of askers (`announce_for`). Everything a chec
 goes through TicketService, so the authorisation, the audit trail and the single transaction
 that answers and enqueues the notifications are the same as at the command line.
 
-Commands: /queue, /show N, /take N, /word N TEXT, /answer N (guided),
-/reject N [out-of-scope] REASON, /dup N M, /cancel. Buttons on a ticket card: Take, Answer,
-Not a claim, Duplicate.
+Built like the voters' conversation (bot.core.handlers.router): tables say what handles what.
+COMMANDS (/queue, /cancel, and /skip, /done within a draft) and TICKET_COMMANDS (/show N,
+/take N, /word N TEXT, /answer N (guided), /fact N (guided, a question of fact answered without
+a verdict), /link N ENTRY_ID|#M (answered with a knowledge entry or an answered ticket),
+/reject N [out-of-scope] REASON, /dup N M) map a
+command to its handler; TICKET_BUTTONS (a card's Take, Answer, Not a claim, Duplicate, and
+Link for each entry the ticket's askers were offered and rejected) and
+DRAFT_BUTTONS (a step of the guided answer) map a button's DeskAction to its handler, the data
+parsed only by bot.core.callbacks.parse_desk; STAGES maps where a draft is (`Stage`) to what a
+typed reply does there.
 
 The guided answer asks, in turn: the verdict (buttons), the claim in the checker's own words
 (what other voters will see of it: a voter's words are shown to that voter and the checkers
@@ -28,17 +35,20 @@ import html
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from bot.core.callbacks import DeskAction, parse_desk
+from bot.core.callbacks import DeskAction, entry_hash, parse_desk
 from bot.core.callbacks import desk as button
 from bot.core.messages import Button, Incoming, Reply
 from bot.core.ports import EscalationReceipt, EscalationVia
 from bot.escalation.errors import EscalationError, NotAuthorised
 from bot.escalation.notification_text import render_answer
+from bot.escalation.rejected_view import RejectedEntry, reasons_text, rejected_for_ticket
 from bot.escalation.tickets import (
     MILESTONES,
+    REJECT_CATEGORIES,
     TicketDetail,
     TicketService,
     TicketSummary,
@@ -48,7 +58,8 @@ from bot.escalation.tickets import (
 from bot.storage.repository import OPEN_STATUSES
 from bot.texts import Markup
 from bot.texts.desk import desk
-from knowledge.model import VERDICTS
+from knowledge.loader import KnowledgeBase
+from knowledge.model import VERDICTS, Entry
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +69,8 @@ EXPLANATION_ORDER = ("en", "th", "ms")
 #: Country codes offered as buttons when answering (any two-letter code may be typed).
 REGIONS = ("TH", "MY")
 URL = re.compile(r"https?://\S+")
+#: Rejected entries listed (and offered as links) on a ticket card.
+MAX_REJECTED_SHOWN = 5
 
 
 class Stage(StrEnum):
@@ -86,6 +99,7 @@ class _Draft:
     language_index: int = 0
     sources: list[str] = field(default_factory=list)
     category: str = "not-a-claim"
+    fact: bool = False  # a question of fact: answered without a verdict
     touched: float = field(default_factory=time.monotonic)
 
 
@@ -101,9 +115,15 @@ def announce_for(receipt: EscalationReceipt) -> bool:
 
 
 class CheckersDesk:
-    def __init__(self, tickets: TicketService, *, chat_id: int | None = None) -> None:
+    def __init__(
+        self, tickets: TicketService, *, chat_id: int | None = None,
+        knowledge: Callable[[], KnowledgeBase | None] | None = None,
+    ) -> None:
         self.tickets = tickets
         self.chat_id = chat_id
+        #: The knowledge the bot serves now: what /link resolves entry ids in, and what names
+        #: the entries a ticket's askers rejected (None: ids only, and /link N #M alone).
+        self.knowledge = knowledge
         self._drafts: dict[tuple[int, int], _Draft] = {}
 
     # -- cards ---------------------------------------------------------------------------------
@@ -144,7 +164,50 @@ class CheckersDesk:
                 if read and read != view.title:
                     shown = read[:300] + ("…" if len(read) > 300 else "")
                     text += desk("card_link_text", text=shown)
-        return Reply(text, self._card_buttons(detail.ticket), photo=photo)
+        rejected = self._rejected(detail.ticket.id)
+        text += self._rejected_text(rejected)
+        buttons = self._card_buttons(detail.ticket)
+        if buttons:
+            buttons += self._link_buttons(detail.ticket.id, rejected)
+        return Reply(text, buttons, photo=photo)
+
+    # -- what the knowledge already offered the askers -----------------------------------------
+    def _rejected(self, ticket_id: int) -> list[RejectedEntry]:
+        try:
+            return rejected_for_ticket(self.tickets.repo, ticket_id)
+        except Exception:  # noqa: BLE001 - the card matters more than this list
+            log.exception("could not read the entries rejected for ticket %s", ticket_id)
+            return []
+
+    def _entry(self, entry_id: str) -> Entry | None:
+        knowledge = self.knowledge() if self.knowledge is not None else None
+        return knowledge.get(entry_id) if knowledge is not None else None
+
+    def _rejected_text(self, rejected: list[RejectedEntry]) -> str:
+        if not rejected:
+            return ""
+        lines = [desk("card_rejected_head")]
+        for item in rejected[:MAX_REJECTED_SHOWN]:
+            entry = self._entry(item.entry_id)
+            said = entry.text_in("en") if entry is not None else desk("rejected_gone")
+            lines.append(desk(
+                "card_rejected_item", entry=item.entry_id, text=said,
+                reasons=reasons_text(item, lambda r: desk(f"reason_{r}")),
+            ))
+        return "\n" + "\n".join(lines)
+
+    def _link_buttons(
+        self, ticket_id: int, rejected: list[RejectedEntry]
+    ) -> tuple[tuple[Button, ...], ...]:
+        """One "link" button per rejected entry still served (a checker may judge the voter
+        was wrong: answering with it costs one tap)."""
+        rows = []
+        for item in rejected[:MAX_REJECTED_SHOWN]:
+            if self.knowledge is not None and self._entry(item.entry_id) is None:
+                continue
+            data = button(DeskAction.LINK, ticket_id, entry_hash(item.entry_id))
+            rows.append((Button(desk("button_link", entry=item.entry_id[:40]), data=data),))
+        return tuple(rows)
 
     def _card_text(self, detail: TicketDetail, headline: str | None = None) -> str:
         t = detail.ticket
@@ -162,7 +225,12 @@ class CheckersDesk:
         else:
             lines.append(desk("card_not_worded", ticket=t.id))
         if detail.answer is not None:
-            lines.append(desk("card_verdict", verdict=detail.answer.verdict))
+            lines.append(
+                desk("card_verdict", verdict=detail.answer.verdict) if detail.answer.verdict
+                else desk("card_fact_answer")
+            )
+            if detail.answer.entry_id:
+                lines.append(desk("card_linked", entry=detail.answer.entry_id))
         if detail.duplicate_of:
             lines.append(desk("card_duplicate_of", ticket=detail.duplicate_of))
         return "\n".join(lines)
@@ -203,56 +271,96 @@ class CheckersDesk:
         for key in [k for k, d in self._drafts.items() if now - d.touched > STATE_TTL]:
             del self._drafts[key]
 
-    # -- commands ------------------------------------------------------------------------------
+    @staticmethod
+    def _key(incoming: Incoming) -> tuple[int, int]:
+        """Drafts are per checker and per chat."""
+        return (incoming.chat_id, incoming.user_id)
+
+    # -- commands (COMMANDS, TICKET_COMMANDS) --------------------------------------------------
     def _command(self, incoming: Incoming) -> list[Reply]:
         name, args = incoming.command or "", list(incoming.args)
-        key = (incoming.chat_id, incoming.user_id)
-        if name == "queue":
-            self._require(incoming, "see the queue")
-            return [self._queue()]
-        if name == "cancel":
-            had = self._drafts.pop(key, None)
-            return [Reply(desk("cancelled") if had else desk("nothing_to_cancel"))]
-        if name in ("skip", "done"):
-            return self._text(incoming)
-        if name not in ("show", "take", "answer", "reject", "dup", "word"):
+        plain = COMMANDS.get(name)
+        if plain is not None:
+            return plain(self, incoming)
+        on_ticket = TICKET_COMMANDS.get(name)
+        if on_ticket is None:
             return []
         number = _int(args[0]) if args else None
         if number is None:
-            return [Reply(desk("usage", command=name)
-                          + (desk("usage_dup_args") if name == "dup" else "")
-                          + (desk("usage_reject_args") if name == "reject" else "")
-                          + (desk("usage_word_args") if name == "word" else ""))]
-        return self._ticket_command(incoming, name, number, args[1:])
+            return [Reply(desk("usage", command=name) + "".join(
+                desk(key) for key in USAGE_ARGS.get(name, ())
+            ))]
+        return on_ticket(self, incoming, number, args[1:])
 
-    def _ticket_command(
-        self, incoming: Incoming, name: str, number: int, rest: list[str]
-    ) -> list[Reply]:
-        key = (incoming.chat_id, incoming.user_id)
-        if name == "show":
-            self._require(incoming, "see tickets", number)
-            return [self.ticket_card(number)]
-        if name == "take":
-            summary = self.tickets.take(number, incoming.user_id)
-            return [Reply(desk("taken", ticket=summary.id))]
-        if name == "answer":
-            return self._start_answer(incoming, number)
-        if name == "word":
-            region = rest[0] if len(rest) > 1 and rest[0].upper() in REGIONS else None
-            words = " ".join(rest[1:] if region else rest)
-            summary = self.tickets.set_wording(
-                number, incoming.user_id, wording=words, region=region
+    def _on_queue(self, incoming: Incoming) -> list[Reply]:
+        self._require(incoming, "see the queue")
+        return [self._queue()]
+
+    def _on_cancel(self, incoming: Incoming) -> list[Reply]:
+        had = self._drafts.pop(self._key(incoming), None)
+        return [Reply(desk("cancelled") if had else desk("nothing_to_cancel"))]
+
+    def _on_show(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        self._require(incoming, "see tickets", number)
+        return [self.ticket_card(number)]
+
+    def _on_take(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        summary = self.tickets.take(number, incoming.user_id)
+        return [Reply(desk("taken", ticket=summary.id))]
+
+    def _on_answer(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        return self._start_answer(incoming, number)
+
+    def _on_word(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        region = rest[0] if len(rest) > 1 and rest[0].upper() in REGIONS else None
+        words = " ".join(rest[1:] if region else rest)
+        summary = self.tickets.set_wording(number, incoming.user_id, wording=words, region=region)
+        return [Reply(desk("worded", ticket=summary.id, wording=summary.claim_wording or ""))]
+
+    def _on_reject(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        category = "not-a-claim"
+        if rest and rest[0] in REJECT_CATEGORIES:
+            category, rest = rest[0], rest[1:]
+        if not rest:
+            self._require(incoming, "reject tickets", number)
+            self._drafts[self._key(incoming)] = _Draft(
+                number, Stage.REJECT_REASON, category=category
             )
-            return [Reply(desk("worded", ticket=summary.id, wording=summary.claim_wording or ""))]
-        if name == "reject":
-            category = "not-a-claim"
-            if rest and rest[0] in ("out-of-scope", "not-a-claim"):
-                category, rest = rest[0], rest[1:]
-            if not rest:
-                self._require(incoming, "reject tickets", number)
-                self._drafts[key] = _Draft(number, Stage.REJECT_REASON, category=category)
-                return [Reply(desk("reject_why", ticket=number))]
-            return [self._reject(incoming, number, " ".join(rest), category)]
+            return [Reply(desk("reject_why", ticket=number))]
+        return [self._reject(incoming, number, " ".join(rest), category)]
+
+    def _on_fact(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        """The guided answer for a question of fact: no verdict, straight to the wording."""
+        self._require(incoming, "answer tickets", number)
+        detail = self.tickets.show(number)
+        if detail.ticket.status not in OPEN_STATUSES:
+            return [Reply(desk("already_closed", ticket=number, status=detail.ticket.status))]
+        draft = _Draft(number, Stage.WORDING, fact=True)
+        self._drafts[self._key(incoming)] = draft
+        claim = detail.ticket.claim_text or desk("no_text")
+        return [Reply(desk("fact_start", ticket=number, claim=claim)), self._ask_wording(draft)]
+
+    def _on_link(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
+        """/link N ENTRY_ID or /link N #M: answer with a knowledge entry or an answered ticket."""
+        target = rest[0].strip() if rest else ""
+        if not target:
+            return [Reply(desk("usage", command="link") + desk("usage_link_args"))]
+        answered = _int(target.lstrip("#")) if target.startswith("#") else None
+        if answered is not None:
+            receipt = self.tickets.link_ticket(number, answered, incoming.user_id)
+            return [Reply(desk("linked_ticket", ticket=number, target=receipt.ticket_id,
+                               notified=receipt.notifications))]
+        entry = self._entry(target)
+        if entry is None:
+            return [Reply(desk("link_unknown", entry=target))]
+        return [self._link(incoming, number, entry)]
+
+    def _link(self, incoming: Incoming, number: int, entry: Entry) -> Reply:
+        receipt = self.tickets.link_entry(number, incoming.user_id, entry)
+        return Reply(desk("linked_entry", ticket=number, entry=entry.id,
+                          notified=receipt.notifications))
+
+    def _on_dup(self, incoming: Incoming, number: int, rest: list[str]) -> list[Reply]:
         target = _int(rest[0]) if rest else None
         if target is None:
             return [Reply(desk("usage_dup"))]
@@ -273,52 +381,81 @@ class CheckersDesk:
         lines.append(desk("queue_tail"))
         return Reply("\n".join(lines))
 
-    # -- buttons -------------------------------------------------------------------------------
+    # -- buttons (TICKET_BUTTONS, DRAFT_BUTTONS) -----------------------------------------------
     def _callback(self, incoming: Incoming) -> list[Reply]:
         parsed = parse_desk(incoming.callback_data or "")
         if parsed is None:
             return []
-        action, number = parsed.action, parsed.ticket
-        key = (incoming.chat_id, incoming.user_id)
-        if action == DeskAction.CANCEL:
-            self._drafts.pop(key, None)
+        if parsed.action == DeskAction.CANCEL:
+            self._drafts.pop(self._key(incoming), None)
             return [Reply(desk("nothing_sent"))]
+        number = parsed.ticket
         if number is None:
             return []
-        if action == DeskAction.TAKE:
-            summary = self.tickets.take(number, incoming.user_id)
-            return [Reply(desk("taken_by", ticket=summary.id, checker=incoming.user_id))]
-        if action == DeskAction.ANSWER:
-            return self._start_answer(incoming, number)
-        if action == DeskAction.REJECT:
-            self._require(incoming, "reject tickets", number)
-            self._drafts[key] = _Draft(number, Stage.REJECT_REASON)
-            return [Reply(desk("reject_why_button", ticket=number))]
-        if action == DeskAction.DUPLICATE:
-            self._require(incoming, "mark tickets as duplicates", number)
-            self._drafts[key] = _Draft(number, Stage.DUPLICATE_TARGET)
-            return [Reply(desk("duplicate_which", ticket=number))]
-        draft = self._drafts.get(key)
+        on_ticket = TICKET_BUTTONS.get(parsed.action)
+        if on_ticket is not None:
+            return on_ticket(self, incoming, number, parsed.value)
+        on_draft = DRAFT_BUTTONS.get(parsed.action)
+        if on_draft is None:
+            return []
+        draft = self._drafts.get(self._key(incoming))
         if draft is None or draft.ticket_id != number:
             return [Reply(desk("draft_elsewhere", ticket=number))]
         draft.touched = time.monotonic()
-        if action == DeskAction.VERDICT and parsed.value in VERDICTS:
-            draft.verdict, draft.stage = parsed.value, Stage.WORDING
-            return [self._ask_wording(draft)]
-        if action == DeskAction.REGION and draft.stage == Stage.REGION:
-            code = parsed.value or ""
-            _, draft.region = validate_wording(None, code or None)
-            draft.stage = Stage.EXPLANATION
-            return [self._ask_explanation(draft)]
-        if action == DeskAction.SEND and draft.stage == Stage.CONFIRM:
-            del self._drafts[key]
-            receipt = self.tickets.answer(
-                number, incoming.user_id, verdict=draft.verdict or "",
-                explanation=draft.explanation, sources=draft.sources,
-                wording=draft.wording, region=draft.region,
-            )
-            return [Reply(desk("answered", ticket=number, notified=receipt.notifications))]
-        return []
+        return on_draft(self, incoming, draft, parsed.value)
+
+    def _press_take(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        summary = self.tickets.take(number, incoming.user_id)
+        return [Reply(desk("taken_by", ticket=summary.id, checker=incoming.user_id))]
+
+    def _press_answer(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        return self._start_answer(incoming, number)
+
+    def _press_reject(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        self._require(incoming, "reject tickets", number)
+        self._drafts[self._key(incoming)] = _Draft(number, Stage.REJECT_REASON)
+        return [Reply(desk("reject_why_button", ticket=number))]
+
+    def _press_duplicate(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        self._require(incoming, "mark tickets as duplicates", number)
+        self._drafts[self._key(incoming)] = _Draft(number, Stage.DUPLICATE_TARGET)
+        return [Reply(desk("duplicate_which", ticket=number))]
+
+    def _press_link(self, incoming: Incoming, number: int, value: str | None) -> list[Reply]:
+        """A card's link button: the entry is one of those the ticket's askers rejected (the
+        button carries its hash, resolved against that list, so no id needs to fit in it)."""
+        self._require(incoming, "answer tickets", number)
+        found = next(
+            (r.entry_id for r in self._rejected(number) if entry_hash(r.entry_id) == value), None
+        )
+        entry = self._entry(found) if found is not None else None
+        if entry is None:
+            return [Reply(desk("link_unknown", entry=found or "?"))]
+        return [self._link(incoming, number, entry)]
+
+    def _press_verdict(self, incoming: Incoming, draft: _Draft, value: str | None) -> list[Reply]:
+        if value not in VERDICTS:
+            return []
+        draft.verdict, draft.stage = value, Stage.WORDING
+        return [self._ask_wording(draft)]
+
+    def _press_region(self, incoming: Incoming, draft: _Draft, value: str | None) -> list[Reply]:
+        if draft.stage != Stage.REGION:
+            return []
+        _, draft.region = validate_wording(None, value or None)
+        draft.stage = Stage.EXPLANATION
+        return [self._ask_explanation(draft)]
+
+    def _press_send(self, incoming: Incoming, draft: _Draft, value: str | None) -> list[Reply]:
+        if draft.stage != Stage.CONFIRM:
+            return []
+        del self._drafts[self._key(incoming)]
+        receipt = self.tickets.answer(
+            draft.ticket_id, incoming.user_id, verdict=None if draft.fact else draft.verdict or "",
+            explanation=draft.explanation, sources=draft.sources,
+            wording=draft.wording, region=draft.region, fact=draft.fact,
+        )
+        return [Reply(desk("answered", ticket=draft.ticket_id, notified=receipt.notifications))]
 
     # -- the guided answer ---------------------------------------------------------------------
     def _start_answer(self, incoming: Incoming, number: int) -> list[Reply]:
@@ -355,61 +492,70 @@ class CheckersDesk:
         lang = EXPLANATION_ORDER[draft.language_index]
         return Reply(desk("ask_explanation", language=desk(f"language_{lang}")))
 
+    # -- replies in a draft (STAGES) -----------------------------------------------------------
     def _text(self, incoming: Incoming) -> list[Reply]:
-        key = (incoming.chat_id, incoming.user_id)
-        draft = self._drafts.get(key)
+        draft = self._drafts.get(self._key(incoming))
         if draft is None:
             return []  # ordinary group chatter
         draft.touched = time.monotonic()
-        text = incoming.text.strip()
-        command = incoming.command
-        if draft.stage == Stage.REJECT_REASON:
-            del self._drafts[key]
-            category = draft.category
-            if text.lower().startswith("out-of-scope:"):
-                category, text = "out-of-scope", text.split(":", 1)[1].strip()
-            return [self._reject(incoming, draft.ticket_id, text, category)]
-        if draft.stage == Stage.DUPLICATE_TARGET:
-            target = _int(text.lstrip("#"))
-            if target is None:
-                return [Reply(desk("duplicate_number"))]
-            del self._drafts[key]
-            return [self._duplicate(incoming, draft.ticket_id, target)]
-        if draft.stage == Stage.WORDING:
-            if command != "skip" and text:
-                draft.wording, _ = validate_wording(text)
-            draft.stage = Stage.REGION
-            return [self._ask_region(draft)]
-        if draft.stage == Stage.REGION:
-            if command != "skip" and text:
-                _, draft.region = validate_wording(None, text)
-            draft.stage = Stage.EXPLANATION
+        on_stage = STAGES.get(draft.stage)
+        if on_stage is None:
+            return []  # waiting for a button
+        return on_stage(self, incoming, draft, incoming.text.strip())
+
+    def _reply_reject_reason(self, incoming: Incoming, draft: _Draft, text: str) -> list[Reply]:
+        del self._drafts[self._key(incoming)]
+        category = draft.category
+        if text.lower().startswith("out-of-scope:"):
+            category, text = "out-of-scope", text.split(":", 1)[1].strip()
+        return [self._reject(incoming, draft.ticket_id, text, category)]
+
+    def _reply_duplicate_target(
+        self, incoming: Incoming, draft: _Draft, text: str
+    ) -> list[Reply]:
+        target = _int(text.lstrip("#"))
+        if target is None:
+            return [Reply(desk("duplicate_number"))]
+        del self._drafts[self._key(incoming)]
+        return [self._duplicate(incoming, draft.ticket_id, target)]
+
+    def _reply_wording(self, incoming: Incoming, draft: _Draft, text: str) -> list[Reply]:
+        if incoming.command != "skip" and text:
+            draft.wording, _ = validate_wording(text)
+        draft.stage = Stage.REGION
+        return [self._ask_region(draft)]
+
+    def _reply_region(self, incoming: Incoming, draft: _Draft, text: str) -> list[Reply]:
+        if incoming.command != "skip" and text:
+            _, draft.region = validate_wording(None, text)
+        draft.stage = Stage.EXPLANATION
+        return [self._ask_explanation(draft)]
+
+    def _reply_explanation(self, incoming: Incoming, draft: _Draft, text: str) -> list[Reply]:
+        if incoming.command != "skip" and text:
+            draft.explanation[EXPLANATION_ORDER[draft.language_index]] = text
+        draft.language_index += 1
+        if draft.language_index < len(EXPLANATION_ORDER):
             return [self._ask_explanation(draft)]
-        if draft.stage == Stage.EXPLANATION:
-            if command != "skip" and text:
-                lang = EXPLANATION_ORDER[draft.language_index]
-                draft.explanation[lang] = text
-            draft.language_index += 1
-            if draft.language_index < len(EXPLANATION_ORDER):
-                return [self._ask_explanation(draft)]
-            if not draft.explanation:
-                draft.language_index = 0
-                return [Reply(desk("explanation_needed")), self._ask_explanation(draft)]
-            draft.stage = Stage.SOURCES
-            return [Reply(desk("ask_sources"))]
-        if draft.stage == Stage.SOURCES:
-            if command != "done":
-                found = URL.findall(text)
-                if not found:
-                    return [Reply(desk("not_a_url"))]
-                draft.sources += [u for u in found if u not in draft.sources]
-                return [Reply(desk("sources_so_far", count=len(draft.sources)))]
+        if not draft.explanation:
+            draft.language_index = 0
+            return [Reply(desk("explanation_needed")), self._ask_explanation(draft)]
+        draft.stage = Stage.SOURCES
+        return [Reply(desk("ask_sources"))]
+
+    def _reply_sources(self, incoming: Incoming, draft: _Draft, text: str) -> list[Reply]:
+        if incoming.command == "done":
             return [self._confirm(draft)]
-        return []
+        found = URL.findall(text)
+        if not found:
+            return [Reply(desk("not_a_url"))]
+        draft.sources += [u for u in found if u not in draft.sources]
+        return [Reply(desk("sources_so_far", count=len(draft.sources)))]
 
     def _confirm(self, draft: _Draft) -> Reply:
         verdict, explanation, sources = validate_answer(
-            draft.verdict or "", draft.explanation, draft.sources
+            None if draft.fact else draft.verdict or "", draft.explanation, draft.sources,
+            fact=draft.fact,
         )
         draft.stage = Stage.CONFIRM
         detail = self.tickets.show(draft.ticket_id)
@@ -444,3 +590,59 @@ def _int(value: str) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+TicketCommand = Callable[[CheckersDesk, Incoming, int, list[str]], list[Reply]]
+TicketButton = Callable[[CheckersDesk, Incoming, int, str | None], list[Reply]]
+DraftButton = Callable[[CheckersDesk, Incoming, _Draft, str | None], list[Reply]]
+StageReply = Callable[[CheckersDesk, Incoming, _Draft, str], list[Reply]]
+
+#: Commands that name no ticket. /skip and /done are replies within a draft.
+COMMANDS: dict[str, Callable[[CheckersDesk, Incoming], list[Reply]]] = {
+    "queue": CheckersDesk._on_queue,
+    "cancel": CheckersDesk._on_cancel,
+    "skip": CheckersDesk._text,
+    "done": CheckersDesk._text,
+}
+#: Commands on ticket N (`/name N ...`): the handler gets N and the words after it.
+TICKET_COMMANDS: dict[str, TicketCommand] = {
+    "show": CheckersDesk._on_show,
+    "take": CheckersDesk._on_take,
+    "answer": CheckersDesk._on_answer,
+    "word": CheckersDesk._on_word,
+    "reject": CheckersDesk._on_reject,
+    "dup": CheckersDesk._on_dup,
+    "fact": CheckersDesk._on_fact,
+    "link": CheckersDesk._on_link,
+}
+#: What a command's usage line adds after "/name N" (desk text keys).
+USAGE_ARGS: dict[str, tuple[str, ...]] = {
+    "dup": ("usage_dup_args",),
+    "reject": ("usage_reject_args",),
+    "word": ("usage_word_args",),
+    "link": ("usage_link_args",),
+}
+#: A ticket card's buttons: they act on the ticket, with no draft needed.
+TICKET_BUTTONS: dict[str, TicketButton] = {
+    DeskAction.TAKE: CheckersDesk._press_take,
+    DeskAction.ANSWER: CheckersDesk._press_answer,
+    DeskAction.REJECT: CheckersDesk._press_reject,
+    DeskAction.DUPLICATE: CheckersDesk._press_duplicate,
+    DeskAction.LINK: CheckersDesk._press_link,
+}
+#: The guided answer's buttons: they act on the pressing checker's draft for that ticket.
+DRAFT_BUTTONS: dict[str, DraftButton] = {
+    DeskAction.VERDICT: CheckersDesk._press_verdict,
+    DeskAction.REGION: CheckersDesk._press_region,
+    DeskAction.SEND: CheckersDesk._press_send,
+}
+#: What a checker's typed reply does at each stage of a draft (a stage not here waits for a
+#: button: VERDICT, CONFIRM).
+STAGES: dict[Stage, StageReply] = {
+    Stage.REJECT_REASON: CheckersDesk._reply_reject_reason,
+    Stage.DUPLICATE_TARGET: CheckersDesk._reply_duplicate_target,
+    Stage.WORDING: CheckersDesk._reply_wording,
+    Stage.REGION: CheckersDesk._reply_region,
+    Stage.EXPLANATION: CheckersDesk._reply_explanation,
+    Stage.SOURCES: CheckersDesk._reply_sources,
+}

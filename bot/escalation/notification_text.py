@@ -55,7 +55,7 @@ def _source_line(url: str) -> str:
 def render_answer(
     *,
     claim: str | None,
-    verdict: str,
+    verdict: str | None,
     explanation: Mapping[str, str],
     sources: Sequence[str],
     language: str,
@@ -115,3 +115,41 @@ def render_rejection(*, claim: str | None, category: str, language: str) -> Rend
         else t(language, "notify_rejected_intro_unquoted")
     )
     return Rendered(f"{head}\n\n{t(language, key)}", language, language)
+
+
+def render_correction(
+    *,
+    claim: str,
+    verdict: str | None,
+    answer: Mapping[str, str] | None,
+    sources: Sequence[str],
+    language: str,
+) -> Rendered:
+    """A correction for one voter who was shown a knowledge entry that has since changed
+    (`answer` its new answer per language, `verdict` its new verdict, None for a fact) or been
+    retracted (`answer` None). `claim` is the entry's own text (the knowledge's words) in the
+    voter's language where it has one. The verdict label is the cards' label, as everywhere."""
+    if answer is None:
+        text = t(language, "notify_correction_retracted", claim=Markup(f"<i>{_quote(claim)}</i>"))
+        return Rendered(text, language, language)
+    lang = pick_language(answer, language)
+    parts = [
+        t(language, "notify_correction_intro"),
+        f"<i>{_quote(claim)}</i>",
+        "",
+        f"<b>{claim_verdict_label(verdict, language)}</b>",
+        "",
+    ]
+    tail = []
+    if lang != language:
+        tail += ["", t(language, "notify_fallback_note", lang_name=language_name(language, lang))]
+    if sources:
+        tail += ["", t(language, "notify_sources"), *(_source_line(u) for u in sources)]
+    body = answer[lang].strip()
+    room = MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2
+    escaped = html.escape(body)
+    while len(escaped) > room and body:
+        body = body[: int(len(body) * 0.9)].rstrip()
+        escaped = html.escape(body) + "…"
+    parts.append(escaped)
+    return Rendered("\n".join(parts + tail), language, lang)

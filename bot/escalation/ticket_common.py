@@ -32,6 +32,7 @@ from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, TicketClosed, TicketNotFound
 from bot.escalation.notification_text import Rendered, render_answer
 from bot.escalation.ticket_index import OpenTicketIndex, ticket_entry_id
+from bot.escalation.ticket_rows import TicketRows
 from bot.storage.database import Database
 from bot.storage.models import (
     Answer,
@@ -96,11 +97,12 @@ class HistoryItem:
 
 @dataclass(frozen=True)
 class AnswerView:
-    verdict: str
+    verdict: str | None  # None: the answer to a question of fact
     explanation: Mapping[str, str]
     sources: tuple[str, ...]
     checker_id: int
     created_at: datetime
+    entry_id: str | None = None  # the knowledge entry a checker linked, if they did
 
 
 @dataclass(frozen=True)
@@ -188,12 +190,25 @@ def validate_wording(wording: str | None, region: str | None = None
 
 
 def validate_answer(
-    verdict: str, explanation: Mapping[str, str], sources: Iterable[str]
-) -> tuple[str, dict[str, str], list[str]]:
-    """The answer cleaned up, or InvalidAction saying exactly what is wrong."""
-    verdict = str(verdict).strip().lower()
-    if verdict not in VERDICTS:
-        raise InvalidAction(f"unknown verdict {verdict!r}; one of: {', '.join(VERDICTS)}")
+    verdict: str | None, explanation: Mapping[str, str], sources: Iterable[str],
+    *, fact: bool = False,
+) -> tuple[str | None, dict[str, str], list[str]]:
+    """The answer cleaned up, or InvalidAction saying exactly what is wrong.
+
+    `fact`: the answer to a question of fact ("when is advance voting?"), which has no verdict;
+    the verdict must then be absent (None), and the answer is shown as information."""
+    if fact:
+        if verdict:
+            raise InvalidAction("an answer to a question of fact has no verdict; give one or "
+                                "the other")
+        verdict = None
+    else:
+        verdict = str(verdict or "").strip().lower()
+        if verdict not in VERDICTS:
+            raise InvalidAction(
+                f"unknown verdict {verdict!r}; one of: {', '.join(VERDICTS)} (or answer it as "
+                "a question of fact, without a verdict)"
+            )
     cleaned: dict[str, str] = {}
     for lang, body in explanation.items():
         if lang not in LANGUAGES:
@@ -236,6 +251,8 @@ class TicketCore:
         self.registry = registry or CheckerRegistry(database)
         self.index = ticket_index
         self.repo = repository or Repository(database)
+        #: Opening, joining and subscribing (bot.escalation.ticket_rows): single attempts.
+        self.rows = TicketRows(self.repo)
         self.hold_seconds = hold_seconds
         self.listeners: list[Callable[[int, str], None]] = []
 
@@ -343,11 +360,15 @@ class TicketCore:
                     )
                     if shared:
                         cache[language] = rendered
-            # The feedback buttons of an answer from the knowledge: the answered ticket is served
-            # as the entry `ticket-<n>` once a checker worded its claim (bot.escalation.answered).
+            # The feedback buttons of an answer from the knowledge: a linked answer is that
+            # entry; else the answered ticket is served as the entry `ticket-<n>` once a checker
+            # worded its claim (bot.escalation.answered).
+            entry_id = answer.entry_id or (
+                ticket_entry_id(ticket.id) if ticket.claim_wording else None
+            )
             buttons = (
-                feedback_buttons(ticket_entry_id(ticket.id), language, stored_token(question_id))
-                if question_id is not None and ticket.claim_wording else ()
+                feedback_buttons(entry_id, language, stored_token(question_id))
+                if question_id is not None and entry_id is not None else ()
             )
             rows.append(
                 _outbox_row(

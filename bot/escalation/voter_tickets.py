@@ -23,6 +23,7 @@ from bot.escalation.ticket_common import (
     _now,
 )
 from bot.escalation.ticket_index import wording_language
+from bot.escalation.ticket_rows import TicketMoved, retry_on_conflict
 from bot.storage.models import (
     Ticket,
     TicketStatus,
@@ -32,10 +33,8 @@ from bot.storage.models import (
 from bot.storage.repository import (
     OPEN_STATUSES,
     EscalationReceipt,
-    TicketMoved,
     TicketOffer,
     claim_key,
-    retry_on_conflict,
 )
 
 
@@ -102,7 +101,7 @@ class VoterTickets(TicketCore):
             # voter is answered in, which need not be the one the forwarded rumour is written in.
             found = self.index.lookup(text, None, offers=ask_similar)
             if found.join is not None:
-                joined = self.repo.join_ticket(
+                joined = self.rows.join_ticket(
                     found.join, user_id=user_id, chat_id=chat_id, language=language,
                     question_id=question_id, via=EscalationVia.MATCHER,
                 )
@@ -111,7 +110,7 @@ class VoterTickets(TicketCore):
             if found.offers:
                 offers = self.open_offers(found.offers)
         held_until = _now() + timedelta(seconds=self.hold_seconds) if offers else None
-        receipt = self.repo.open_or_join(
+        receipt = self.rows.open_or_join(
             user_id=user_id, chat_id=chat_id, text=text, language=language,
             question_id=question_id, defer_to=(TicketStatus.ANSWERED,), held_until=held_until,
             key=key,
@@ -280,7 +279,7 @@ class VoterTickets(TicketCore):
             if answered is None:
                 return False, None
             voter = self.repo.voter_row(session, user_id, chat_id)
-            sub = self.repo.subscribe(
+            sub = self.rows.subscribe(
                 session, answered, voter, language, question_id, allowed=(TicketStatus.ANSWERED,)
             )
             if sub is not None:

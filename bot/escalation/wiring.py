@@ -13,7 +13,10 @@ Three joins, each one object here so that services.py needs a few lines, not a r
    and every new answer (from this process at once, from another process such as the CLI within
    `interval` seconds), serves curated + answered entries as one KnowledgeBase, so the matcher can
    answer with them and the conversation can look them up by id (`kb.get("ticket-12")`).
-3. `make_dispatcher`: the outbox dispatcher over the channel's `send`, woken by new answers.
+3. `make_dispatcher`: the outbox dispatcher over the channel's `send`, woken by new answers
+   and by corrections.
+4. `Corrections`: on every curated knowledge (AnsweredKnowledge.curated_listeners), voters shown
+   an entry that has since changed or been retracted get a correction (bot.escalation.corrections).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from sqlalchemy import func, select
 from bot.core.ports import ChoiceReceipt, LearnedLookup, QuestionDecision, VoterRecord
 from bot.escalation.answered import answered_entries
 from bot.escalation.checker_registry import CheckerRegistry
+from bot.escalation.corrections import Corrections
 from bot.escalation.outbox import OutboxDispatcher, Sender
 from bot.escalation.ratelimit import Limits
 from bot.escalation.ticket_index import OpenTicketIndex
@@ -176,15 +180,26 @@ class AnsweredKnowledge:
     def __init__(self, database: Database, serve: Callable[[KnowledgeBase], None]) -> None:
         self.db = database
         self._serve = serve
+        #: Called with each new curated knowledge once it is served (Corrections.on_knowledge:
+        #: voters shown an entry that changed are told). A failure there is logged, never
+        #: keeps the knowledge from being served.
+        self.curated_listeners: list[Callable[[KnowledgeBase], object]] = []
         self._curated: KnowledgeBase | None = None
         self._seen: tuple[Any, ...] | None = None
         self._lock = threading.Lock()
 
     def on_reload(self, knowledge: KnowledgeBase) -> None:
-        """KnowledgeStore's callback: new curated knowledge arrived."""
+        """KnowledgeStore's callback: new curated knowledge arrived. The listeners hear of it
+        once it is served (a matcher that cannot be rebuilt raises before: nothing is announced
+        that voters are not given)."""
         with self._lock:
             self._curated = knowledge
             self._push()
+        for listener in list(self.curated_listeners):
+            try:
+                listener(knowledge)
+            except Exception:  # noqa: BLE001 - serving the knowledge matters more
+                log.exception("a knowledge listener failed")
 
     def _fingerprint(self) -> tuple[Any, ...]:
         with self.db.session() as session:
@@ -254,6 +269,7 @@ class Escalation:
     tickets: TicketService
     index: OpenTicketIndex
     repository: TicketRoutingStore
+    corrections: Corrections
     dispatchers: list[OutboxDispatcher] = field(default_factory=list)
 
     def make_dispatcher(self, send: Sender, *, limits: Limits | None = None,
@@ -275,6 +291,7 @@ class Escalation:
                 dispatcher.wake()
 
         self.tickets.listeners.append(wake)
+        self.corrections.listeners.append(lambda added: wake(0, "answered"))
         return dispatcher
 
 
@@ -303,5 +320,5 @@ def build_escalation(
     )
     return Escalation(
         database=database, registry=registry, tickets=tickets, index=index,
-        repository=TicketRoutingStore(repository, tickets),
+        repository=TicketRoutingStore(repository, tickets), corrections=Corrections(database),
     )

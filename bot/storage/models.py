@@ -195,16 +195,44 @@ class TicketSubscriber(Base):
 
 
 class Answer(Base):
-    """A checker's answer to a ticket: verdict, explanation per language, sources."""
+    """A checker's answer to a ticket: verdict, explanation per language, sources.
+
+    `verdict` is None for the answer to a question of fact. `entry_id` names the knowledge entry
+    a checker linked instead of retyping it (its verdict, answer and sources copied here then)."""
 
     __tablename__ = "answers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
-    verdict: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    entry_id: Mapped[str | None] = mapped_column(String(200), default=None)
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON)
     sources: Mapped[dict[str, Any]] = mapped_column(JSON)
     checker_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EntryVersion(Base):
+    """One version a published knowledge entry went through (bot.escalation.corrections).
+
+    `status` is "published" (what the entry said then: `fingerprint` of its verdict and answer)
+    or "retracted" (it was no longer published). (entry_id, seq) is unique: of several processes
+    noticing the same change, one inserts the next version and enqueues the corrections in that
+    transaction. `text` is the entry's claim or question per language, kept to name a retracted
+    entry to the voters who were shown it. No voter data."""
+
+    __tablename__ = "entry_versions"
+    __table_args__ = (UniqueConstraint("entry_id", "seq", name="uq_entry_versions_entry_seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    verdict: Mapped[str | None] = mapped_column(String(16))
+    text: Mapped[dict[str, Any]] = mapped_column(JSON)
+    corrections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

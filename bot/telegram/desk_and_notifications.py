@@ -25,7 +25,6 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError
 from telegram.ext import ContextTypes
 
-from bot.core import callbacks
 from bot.core.messages import Button, Incoming, Reply
 from bot.telegram.replies import drop_keyboard, keyboard, send_replies
 from bot.telegram.updates import BotIdentity, from_update
@@ -33,8 +32,6 @@ from bot.texts.desk import desk as desk_text
 
 log = logging.getLogger(__name__)
 
-#: Callback data of the desk's buttons starts with this (named in bot.core.callbacks).
-DESK_PREFIX = f"{callbacks.DESK_PREFIX}:"
 #: Key of the desk in `application.bot_data` (absent: no checkers' group configured).
 DESK_KEY = "checkers_desk"
 #: How often the checkers' group is told about new tickets, and how many open tickets are read.
@@ -130,7 +127,7 @@ class TicketAnnouncer:
             if before is None:
                 cards.append(self.desk.ticket_card(ticket.id))
             elif any(before < milestone <= ticket.askers for milestone in MILESTONES):
-                headline = f"📈 <b>Ticket #{ticket.id}</b> · now asked by {ticket.askers}"
+                headline = desk_text("card_asked_now", ticket=ticket.id, askers=ticket.askers)
                 cards.append(self.desk.ticket_card(ticket.id, headline=headline))
         return cards
 
@@ -162,4 +159,13 @@ def desk_for(services: Any, checkers_chat_id: int | None) -> Desk | None:
         return None
     from bot.escalation.checkers_desk import CheckersDesk
 
-    return CheckersDesk(escalation.tickets, chat_id=checkers_chat_id)
+    served = getattr(services, "knowledge", None)
+
+    def knowledge() -> Any:
+        """The knowledge the bot serves now (what /link resolves entry ids in)."""
+        try:
+            return served.snapshot()[0] if served is not None else None
+        except RuntimeError:  # nothing loaded yet
+            return None
+
+    return CheckersDesk(escalation.tickets, chat_id=checkers_chat_id, knowledge=knowledge)

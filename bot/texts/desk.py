@@ -18,6 +18,7 @@ DESK: dict[str, str] = {
     "card_new": "🆕 <b>Ticket #{ticket}</b> · asked by {askers}",
     "card_languages": " ({languages})",
     "card_spreading": "📈 <b>Ticket #{ticket}</b> is spreading: now asked by {askers}",
+    "card_asked_now": "📈 <b>Ticket #{ticket}</b> · now asked by {askers}",
     "card_claim": "<i>{claim}</i>",
     "card_status": "Status: {status}",
     "card_taken_by": ", taken by {checker}",
@@ -29,6 +30,18 @@ DESK: dict[str, str] = {
     "card_link": '\n🔗 <a href="{url}">{shown}</a>{title}',
     "card_link_title": " · {title}",
     "card_link_text": "\n<i>{text}</i>",
+    "card_fact_answer": "Answered as a question of fact (no verdict)",
+    "card_linked": "Answered with the knowledge entry <code>{entry}</code>",
+    "card_rejected_head": "Offered by the bot and rejected by the asker(s):",
+    "card_rejected_item": "• <code>{entry}</code> {text} · {reasons}",
+    "rejected_gone": "(no longer in the knowledge)",
+    # why a voter rejected an entry (bot.core.callbacks.FeedbackReason; "unsaid": not told)
+    "reason_none_of_these": "none of these",
+    "reason_other_claim": "a different claim",
+    "reason_wrong_country": "the other country",
+    "reason_outdated": "outdated",
+    "reason_other": "another reason",
+    "reason_unsaid": "not what they asked",
     "no_text": "(the asker's words were deleted at their request)",
     "button_take": "✋ Take",
     "button_answer": "✍️ Answer",
@@ -37,6 +50,7 @@ DESK: dict[str, str] = {
     "button_cancel": "Cancel",
     "button_skip": "Skip",
     "button_send": "📨 Send to {waiting} voter(s)",
+    "button_link": "🔗 Answer with {entry}",
     # errors
     "not_a_checker": "⛔ Only fact-checkers can do this. Ask an operator to add you "
     "(<code>factcheck checkers add {user}</code>).",
@@ -49,6 +63,7 @@ DESK: dict[str, str] = {
     "usage_dup_args": " M",
     "usage_reject_args": " [out-of-scope] REASON",
     "usage_word_args": " [TH|MY] TEXT",
+    "usage_link_args": " ENTRY_ID|#M",
     "usage_dup": "Usage: /dup N M (ticket N is the same claim as ticket M)",
     "taken": "✋ Ticket #{ticket} is yours.",
     "taken_by": "✋ Ticket #{ticket} taken by {checker}.",
@@ -69,7 +84,10 @@ DESK: dict[str, str] = {
     "draft_elsewhere": "That answer was started elsewhere or expired; start again with "
     "/answer {ticket}.",
     "already_closed": "⚠️ Ticket #{ticket} is already {status}.",
-    "ask_verdict": "Answering #{ticket}:\n<i>{claim}</i>\n\nWhat is the verdict?",
+    "ask_verdict": "Answering #{ticket}:\n<i>{claim}</i>\n\nWhat is the verdict?\n"
+    "(/fact {ticket} answers a question of fact, without a verdict; /link {ticket} ENTRY_ID "
+    "answers with a knowledge entry, /link {ticket} #M with an answered ticket.)",
+    "fact_start": "Answering #{ticket} as a question of fact (no verdict):\n<i>{claim}</i>",
     "ask_wording": "Write the claim in your own words, as other voters will see it (one line; "
     "no names, phone numbers or other details of whoever sent it). {keep}.",
     "wording_keep": "/skip keeps the wording given earlier: <i>{wording}</i>",
@@ -88,6 +106,12 @@ DESK: dict[str, str] = {
     "note.",
     "merged": "🔁 Ticket #{ticket} merged into #{target}{extra}.",
     "merged_answered": "; {notified} voter(s) get its answer now",
+    "linked_entry": "🔗 Ticket #{ticket} answered with <code>{entry}</code>; {notified} voter(s) "
+    "will be notified in their language.",
+    "linked_ticket": "🔗 Ticket #{ticket} answered with #{target}; {notified} voter(s) get its "
+    "answer now.",
+    "link_unknown": "⚠️ No published entry “{entry}” in the knowledge the bot serves. Check the "
+    "id (<code>factcheck kb stats</code>), or link an answered ticket with #M.",
     # the languages an explanation is asked for in
     "language_en": "English",
     "language_th": "Thai",

@@ -27,6 +27,14 @@ TEXTS: dict[str, str] = {
         "English.)"
     ),
     "notify_answer_intro_unworded": "🔎 Our fact-checkers have checked the claim you sent us.",
+    "notify_correction_intro": (
+        "🔄 An update to a fact-check I showed you recently. This is what it says now:"
+    ),
+    "notify_correction_retracted": (
+        "⚠️ A fact-check I showed you recently has been withdrawn by our fact-checkers:\n"
+        "{claim}\n\nPlease don't rely on it any more. If you still want to know, ask me again "
+        "and I'll tell you what is known now."
+    ),
     "notify_rejected_intro": "🔎 Our fact-checkers looked at the message you sent us:",
     "notify_rejected_intro_unquoted": "🔎 Our fact-checkers looked at the message you sent us.",
     "notify_rejected_not_a_claim": (

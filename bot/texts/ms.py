@@ -27,6 +27,15 @@ TEXTS: dict[str, str] = {
     "notify_answer_intro_unworded": (
         "🔎 Pemeriksa fakta kami telah menyemak dakwaan yang anda hantar."
     ),
+    "notify_correction_intro": (
+        "🔄 Ada kemas kini bagi semakan fakta yang saya tunjukkan kepada anda baru-baru ini. "
+        "Ini kandungannya sekarang:"
+    ),
+    "notify_correction_retracted": (
+        "⚠️ Semakan fakta yang saya tunjukkan kepada anda baru-baru ini telah ditarik balik oleh "
+        "pemeriksa fakta kami:\n{claim}\n\nJangan bergantung padanya lagi. Jika anda masih "
+        "mahu tahu, tanya saya sekali lagi dan saya akan beritahu maklumat terkini."
+    ),
     "notify_rejected_intro": "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar:",
     "notify_rejected_intro_unquoted": (
         "🔎 Pemeriksa fakta kami telah melihat mesej yang anda hantar."

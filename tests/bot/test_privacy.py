@@ -232,14 +232,14 @@ def test_the_local_chat_shows_other_voters_claims_only_in_the_checkers_words(tmp
     from pathlib import Path
 
     from bot.escalation.checker_registry import CheckerRegistry
+    from bot.escalation.ticket_rows import PlainTicketStore
     from bot.escalation.tickets import TicketService
-    from bot.storage import Repository
 
     root = Path(__file__).resolve().parents[2]
     url = f"sqlite:///{tmp_path / 'chat.db'}"
     database = Database(url)
     database.migrate()
-    receipt = Repository(database).escalate(
+    receipt = PlainTicketStore(database).escalate(
         user_id=A.user_id + 1000, chat_id=A.user_id + 1000, text=A.text, language="en"
     )
     TicketService(database, registry=CheckerRegistry(database, [CHECKER])).answer(

@@ -13,8 +13,8 @@ import json
 from sqlalchemy import select
 
 from bot.core import Spool
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.monitoring import metrics
-from bot.storage import Repository
 from bot.storage.models import Ticket
 
 
@@ -39,7 +39,7 @@ def test_an_item_the_database_refuses_is_set_aside_and_the_rest_drain(
     spool = Spool(path)
     before = metrics.SPOOL_SET_ASIDE.total()
 
-    assert spool.drain(Repository(database)) == 1
+    assert spool.drain(PlainTicketStore(database)) == 1
     assert _claims(database) == ["the army swapped the ballot boxes"]
     assert len(spool) == 0 and path.read_text(encoding="utf-8") == ""
     rejected = path.with_name("spool.jsonl.rejected").read_text(encoding="utf-8").splitlines()
@@ -61,7 +61,7 @@ def test_a_lone_surrogate_in_the_spool_file_no_longer_blocks_it(database, tmp_pa
         encoding="utf-8",
     )
     spool = Spool(path)
-    assert spool.drain(Repository(database)) == 2
+    assert spool.drain(PlainTicketStore(database)) == 2
     assert _claims(database) == ["ballots burned in Perak", "\ufffd vote twice in Kedah"]
 
 
@@ -69,5 +69,5 @@ def test_text_is_made_storable_where_it_enters_the_spool(database, tmp_path):
     spool = Spool(tmp_path / "spool.jsonl")
     assert spool.add(user_id=3, chat_id=3, text="fake\x00 \udcff results", language="en")
     assert Spool(tmp_path / "spool.jsonl").pending()[0].text == "fake \ufffd results"
-    assert spool.drain(Repository(database)) == 1
+    assert spool.drain(PlainTicketStore(database)) == 1
     assert _claims(database) == ["fake \ufffd results"]

@@ -194,3 +194,35 @@ def test_the_same_claim_in_another_language_joins_the_ticket_and_everyone_is_ans
     checker.command("show", str(number))
     shown = checker.wait_for_message(f"Ticket #{number}")
     assert PEN_TH not in shown.text and PEN_WORDING in shown.text
+
+
+# Unlike anything in tests/e2e/kb and unlike the other tests' claims (a ticket of its own).
+INK_REWORDED = "Someone said a bit of bleach lets you cast a second ballot in Narathiwat"
+
+
+def test_a_checker_answers_with_a_knowledge_entry_by_linking_it(e2e) -> None:
+    """Issue #15: no retyping. /link N ENTRY_ID in the checkers' group answers the ticket with
+    the entry; the voter gets its answer in their language, with the cards' verdict label and
+    feedback buttons, through the outbox, as for a typed answer."""
+    checker = e2e.checker()
+    voter = e2e.voter("en")
+    voter.say(INK_REWORDED)
+    (reply,) = voter.replies(1)
+    none = e2e.expected("en", "button_none")
+    if any(none in label for label in reply.button_labels):
+        # A "did you mean" list: the voter says none of these and sends it on.
+        voter.press(reply, none)
+        (consent,) = voter.replies(1)
+        voter.press(consent, e2e.plain(e2e.expected("en", "button_consent_yes")))
+        voter.replies(1)
+    card = checker.wait_for_message(INK_REWORDED, timeout=20)
+    number = int(re.search(r"Ticket #(\d+)", card.text).group(1))
+    checker.command("link", str(number), "e2e-ink-vote-twice")
+    done = checker.wait_for_message(f"Ticket #{number} answered with", timeout=20)
+    assert "1 voter(s)" in done.text
+
+    (answer,) = voter.replies(1, timeout=30)
+    assert "E2E-INK No." in answer.text  # the entry's answer, in the voter's language
+    assert INK_REWORDED in answer.text  # quoting the voter's own words to them
+    assert e2e.plain(e2e.expected("en", "verdict_false")) in answer.text
+    assert len(answer.button_labels) == 2  # helpful / not what I asked, as on a card

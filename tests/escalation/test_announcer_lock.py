@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 
 from bot.escalation.checkers_desk import CheckersDesk
-from bot.storage import Database, Repository
+from bot.escalation.ticket_rows import PlainTicketStore
+from bot.storage import Database
 from bot.storage.database import ANNOUNCE_LOCK, ProcessLock
 from bot.telegram.desk_and_notifications import TicketAnnouncer
 
 
 def ask(database: Database, user_id: int, text: str) -> int:
-    return Repository(database).escalate(
+    return PlainTicketStore(database).escalate(
         user_id=user_id, chat_id=user_id, text=text, language="en"
     ).ticket_id
 

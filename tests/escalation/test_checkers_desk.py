@@ -9,8 +9,9 @@ from bot.core.messages import Incoming
 from bot.escalation.checkers_desk import CheckersDesk, announce_for
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
-from bot.storage import Database, Repository
+from bot.storage import Database
 
 GROUP = -100123
 CHECKER = 9001
@@ -30,7 +31,7 @@ def press(desk: CheckersDesk, data: str, user: int = CHECKER) -> list[str]:
 def test_a_checker_answers_through_the_guided_flow(
     database: Database, service: TicketService, recording_sender
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     first = repo.escalate(user_id=1, chat_id=10, text="Ballots are counted by the army",
                           language="th")
     assert announce_for(first)
@@ -84,7 +85,9 @@ def test_a_checker_answers_through_the_guided_flow(
 
 def test_strangers_are_refused_and_other_chats_ignored(database: Database,
                                                        service: TicketService) -> None:
-    ticket = Repository(database).escalate(user_id=1, chat_id=10, text="x claim", language="en")
+    ticket = PlainTicketStore(database).escalate(
+        user_id=1, chat_id=10, text="x claim", language="en"
+    )
     desk = CheckersDesk(service, chat_id=GROUP)
     assert "Only fact-checkers" in say(desk, "/queue", user=STRANGER)[0]
     assert "Only fact-checkers" in press(desk, f"ck:take:{ticket.ticket_id}", user=STRANGER)[0]
@@ -95,7 +98,7 @@ def test_strangers_are_refused_and_other_chats_ignored(database: Database,
 
 
 def test_reject_and_duplicate_from_the_group(database: Database, service: TicketService) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     a = repo.escalate(user_id=1, chat_id=10, text="Advance voting is cancelled", language="en")
     b = repo.escalate(user_id=2, chat_id=20, text="The EC cancelled early voting", language="en")
     c = repo.escalate(user_id=3, chat_id=30, text="Vote for party X!", language="ms")

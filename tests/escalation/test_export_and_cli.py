@@ -13,8 +13,9 @@ import pytest
 import yaml
 
 from bot.escalation.answered import export_answers
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
-from bot.storage import Database, Repository
+from bot.storage import Database
 from knowledge.loader import check_directory, load_directory
 
 CHECKER = 9001
@@ -24,7 +25,7 @@ FACTCHECK = str(Path(sys.executable).with_name("factcheck"))
 def test_exported_answers_are_valid_knowledge(
     database: Database, service: TicketService, tmp_path: Path
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     yes = repo.escalate(user_id=1, chat_id=1, text="เลือกตั้งล่วงหน้าถูกยกเลิกแล้ว", language="th")
     no = repo.escalate(user_id=2, chat_id=2, text="Undi pos dibuka kepada semua", language="ms")
     repo.escalate(user_id=3, chat_id=3, text="Still waiting", language="en")
@@ -80,7 +81,7 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 def test_the_ticket_commands_work_end_to_end(cli_env: dict[str, str], tmp_path: Path) -> None:
     database = Database(cli_env["DATABASE_URL"])
     database.migrate()
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     first = repo.escalate(user_id=1, chat_id=1, text="Polls close at noon", language="en")
     repo.escalate(user_id=2, chat_id=2, text="polls close at noon!", language="th")
     second = repo.escalate(user_id=3, chat_id=3, text="Nice weather today", language="ms")

@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from bot.escalation.answered import answered_entries, merge_answered
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
-from bot.storage import Database, Repository
+from bot.escalation.ticket_rows import PlainTicketStore
+from bot.storage import Database
 from bot.storage.models import OutboxMessage, Ticket, TicketSubscriber
 
 CHECKER = 9001
@@ -23,7 +24,7 @@ REWORDED = "Betul ke pengundi boleh mengundi melalui WhatsApp pd PRU kali ni?"
 WORDING = "Pengundi dibenarkan membuang undi menerusi aplikasi WhatsApp"
 
 
-def ask(repo: Repository, service, user: int, text: str, language: str):  # type: ignore[no-untyped-def]
+def ask(repo: PlainTicketStore, service, user: int, text: str, language: str):  # type: ignore[no-untyped-def]
     """What the conversation does with an unanswerable question: record it, then escalate."""
     qid = repo.record_question(
         user_id=user, chat_id=user * 10, text=text, language=language, intent="check_claim",
@@ -35,7 +36,7 @@ def ask(repo: Repository, service, user: int, text: str, language: str):  # type
 def test_one_ticket_one_answer_every_asker_notified_once_in_their_language(
     database: Database, service, curated_matcher, recording_sender, run_drain
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     a = ask(repo, service, 1, RUMOUR, "ms")
     unrelated = ask(repo, service, 6, "The polling stations will close at noon this year", "en")
     b = ask(repo, service, 2, REWORDED, "ms")  # chat-style short forms: other words, same claim
@@ -121,7 +122,7 @@ def test_one_ticket_one_answer_every_asker_notified_once_in_their_language(
 
 
 def test_answering_twice_is_refused_and_enqueues_nothing_more(database: Database, service) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     ticket = ask(repo, service, 1, "Ballot papers this year are printed with invisible ink", "en")
     ask(repo, service, 2, "ballot papers this year are printed with invisible ink", "th")
     answer = dict(verdict="false", explanation={"en": "No."}, sources=["https://example.org/x"])
@@ -137,7 +138,7 @@ def test_answering_twice_is_refused_and_enqueues_nothing_more(database: Database
 
 
 def test_answered_entries_are_claims_with_sources(database: Database, service) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     t = ask(repo, service, 1, "Voters over 70 may vote by phone", "en")
     service.answer(t.ticket_id, CHECKER, verdict="misleading",
                    explanation={"th": "ไม่จริง", "en": "Not so."},

@@ -88,10 +88,10 @@ def test_a_voter_joining_while_the_answer_commits_still_gets_it(database: Databa
     ticket answered, and is sent the answer instead of waiting on a closed ticket forever."""
     from sqlalchemy import func, select
 
-    from bot.storage import Repository
+    from bot.escalation.ticket_rows import PlainTicketStore
     from bot.storage.models import Answer, OutboxMessage, Ticket
 
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     first = repo.escalate(user_id=1, chat_id=10, text="Ballots will be burned", language="en")
     service = TicketService(database)
     result: list[object] = []

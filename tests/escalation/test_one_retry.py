@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
 from bot.storage import Database, Repository
 
@@ -25,9 +26,9 @@ def always_conflicting(calls: list[str], name: str):  # type: ignore[no-untyped-
 def test_a_plain_escalation_is_tried_four_times_in_all(
     database: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     calls: list[str] = []
-    monkeypatch.setattr(repo, "_escalate", always_conflicting(calls, "transaction"))
+    monkeypatch.setattr(repo.rows, "_escalate", always_conflicting(calls, "transaction"))
     with pytest.raises(IntegrityError):
         repo.escalate(user_id=1, chat_id=1, text="Ballots are burned", language="en")
     assert calls == ["transaction"] * ATTEMPTS
@@ -37,10 +38,9 @@ def test_a_plain_escalation_is_tried_four_times_in_all(
 def test_an_escalation_through_the_ticket_service_is_tried_four_times_in_all(
     database: Database, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    repo = Repository(database)
-    service = TicketService(database, repository=repo)
+    service = TicketService(database, repository=Repository(database))
     calls: list[str] = []
-    owner = service if step == "_join_answered" else repo
+    owner = service if step == "_join_answered" else service.rows
     monkeypatch.setattr(owner, step, always_conflicting(calls, step))
     with pytest.raises(IntegrityError):
         service.escalate_or_join(1, 1, "Ballots are burned", "en")

@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 
 from bot.escalation.outbox import OutboxDispatcher, SendResult, classify
 from bot.escalation.ratelimit import Limits
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
-from bot.storage import Database, Repository
+from bot.storage import Database
 from bot.storage.models import OutboxMessage, Voter
 
 CHECKER = 9001
@@ -25,7 +26,7 @@ FAST = Limits(per_second=None, per_chat_seconds=None, slack=0.0)
 
 def answered_ticket(database: Database, service: TicketService, voters: int) -> int:
     """One ticket with `voters` askers (chat id = 1000 + n), answered: `voters` rows queued."""
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     ticket = None
     for n in range(voters):
         ticket = repo.escalate(
@@ -148,7 +149,7 @@ def test_a_voter_who_blocked_the_bot_is_skipped_and_remembered(
 ) -> None:
     answered_ticket(database, service, 3)
     # A second answer owed to the same voters, queued before anyone knows chat 1001 blocked us.
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     second = repo.escalate(user_id=2, chat_id=1001, text="Polls open at 6", language="en")
     repo.escalate(user_id=1, chat_id=1000, text="Polls open at 6", language="en")
     service.answer(second.ticket_id, CHECKER, verdict="false", explanation={"en": "8am."},
@@ -233,7 +234,7 @@ def test_rate_limits_hold_overall_and_per_chat(database: Database, service, reco
                                                ) -> None:
     answered_ticket(database, service, 25)
     # Two more notifications to chat 1000 (two more tickets it asked), to test the chat spacing.
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     for text in ("Claim two about ballots", "Claim three about ballots"):
         t = repo.escalate(user_id=1, chat_id=1000, text=text, language="en")
         service.answer(t.ticket_id, CHECKER, verdict="unproven", explanation={"en": "?"},
@@ -282,7 +283,7 @@ def test_classify_understands_telegram_errors_by_name() -> None:
 
 def test_forget_removes_queued_notifications(database: Database, service) -> None:
     answered_ticket(database, service, 2)
-    Repository(database).forget_voter(1)
+    PlainTicketStore(database).forget_voter(1)
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 1
         session.execute(update(OutboxMessage).values(status="pending"))

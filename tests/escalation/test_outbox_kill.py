@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.escalation.outbox import OutboxDispatcher
-from bot.storage import Database, Repository
+from bot.escalation.ticket_rows import PlainTicketStore
+from bot.storage import Database
 from bot.storage.models import OutboxMessage
 
 VOTERS = 150
@@ -85,7 +86,7 @@ def _wait(check, timeout: float, what: str) -> float:  # type: ignore[no-untyped
 def test_kill_9_mid_fan_out_repeats_at_most_the_messages_in_flight(
     database: Database, service, tmp_path: Path
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     receipt = None
     for n in range(VOTERS):
         receipt = repo.escalate(

@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.escalation.ticket_index import OpenTicketIndex
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
-from bot.storage import Database, Repository
+from bot.storage import Database
 from knowledge.model import Entry
 
 
@@ -85,7 +86,7 @@ def test_reworded_claims_join_open_tickets_and_closed_ones_stop_matching(
 def test_merged_claims_lead_to_the_ticket_they_were_merged_into(database: Database) -> None:
     index = OpenTicketIndex(database, factory=WordOverlapMatcher)
     service = TicketService(database, ticket_index=index)
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     target = repo.escalate(user_id=1, chat_id=1, text="Polls close at noon", language="en")
     dup = repo.escalate(user_id=2, chat_id=2, text="Voting stations shut at midday",
                         language="en")

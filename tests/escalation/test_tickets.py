@@ -12,8 +12,9 @@ from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.errors import InvalidAction, NotAuthorised, TicketClosed, TicketNotFound
 from bot.escalation.outbox import OutboxDispatcher
 from bot.escalation.ratelimit import Limits
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
-from bot.storage import Database, Repository
+from bot.storage import Database
 from bot.storage.models import Answer, AuditLog, OutboxMessage, Ticket, TicketSubscriber
 from bot.texts import CATALOGS
 
@@ -23,7 +24,7 @@ FAST = Limits(per_second=None, per_chat_seconds=None, slack=0.0)
 
 
 def escalate(database: Database, user: int, text: str, language: str = "en") -> int:
-    return Repository(database).escalate(
+    return PlainTicketStore(database).escalate(
         user_id=user, chat_id=user * 10, text=text, language=language
     ).ticket_id
 
@@ -189,7 +190,7 @@ def test_duplicate_of_an_answered_ticket_sends_its_answer_to_the_moved_voters(
 def test_forget_keeps_the_checkers_wording_and_nothing_of_the_voter(
     database: Database, service: TicketService
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     qid = repo.record_question(user_id=5, chat_id=50, text="Is voting compulsory?", language="en",
                                intent=None, decision="escalate", entry_id=None, score=None)
     receipt = service.escalate_or_join(5, 50, "Voting is compulsory now", "en", qid)

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from bot.escalation.checker_registry import CheckerRegistry
 from bot.escalation.checkers_desk import CheckersDesk
+from bot.escalation.ticket_rows import PlainTicketStore
 from bot.escalation.tickets import TicketService
 from bot.media.store import ImageStore
-from bot.storage import Database, Repository
+from bot.storage import Database
 from bot.storage.models import MediaItem
 
 CHECKER = 77
@@ -21,14 +22,14 @@ CLAIM = "The Election Commission will close every polling station at noon on ele
 OTHER = "Voters over 70 will be allowed to vote by telephone in the general election"
 
 
-def _ticket(repo: Repository, user: int, text: str, **media: object) -> int:
+def _ticket(repo: PlainTicketStore, user: int, text: str, **media: object) -> int:
     receipt = repo.escalate(user_id=user, chat_id=user, text=text, language="en")
     repo.record_media(user_id=user, chat_id=user, ticket_id=receipt.ticket_id, **media)
     return receipt.ticket_id
 
 
 def test_a_near_image_with_agreeing_text_finds_its_ticket(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     _ticket(repo, 1, CLAIM, kind="image", image_hash=HASH, read_text=CLAIM)
     key = repo.media_ticket_key(image_hash=NEAR, read_text=CLAIM.lower() + " 10:45")
     assert key is not None
@@ -40,7 +41,7 @@ def test_a_near_image_with_agreeing_text_finds_its_ticket(database: Database) ->
 
 
 def test_a_page_is_found_by_its_canonical_url(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     _ticket(repo, 1, CLAIM, kind="link", url="https://n.example/a?utm_source=x",
             canonical_url="https://n.example/a", title=CLAIM)
     assert repo.media_ticket_key(canonical_url="https://n.example/a") is not None
@@ -48,7 +49,7 @@ def test_a_page_is_found_by_its_canonical_url(database: Database) -> None:
 
 
 def test_answered_tickets_are_found_rejected_ones_are_not(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     service = TicketService(database, registry=CheckerRegistry(database, [CHECKER]))
     answered = _ticket(repo, 1, CLAIM, kind="image", image_hash=HASH, read_text=CLAIM)
     rejected = _ticket(repo, 2, OTHER, kind="image", image_hash=FAR, read_text=OTHER)
@@ -62,7 +63,7 @@ def test_answered_tickets_are_found_rejected_ones_are_not(database: Database) ->
 def test_a_merged_ticket_sends_the_image_on_to_the_ticket_it_was_merged_into(
     database: Database,
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     service = TicketService(database, registry=CheckerRegistry(database, [CHECKER]))
     target = _ticket(repo, 1, OTHER, kind="link", canonical_url="https://x.example/1")
     merged = _ticket(repo, 2, CLAIM, kind="image", image_hash=HASH, read_text=CLAIM)
@@ -77,7 +78,7 @@ def test_a_merged_ticket_sends_the_image_on_to_the_ticket_it_was_merged_into(
 def test_forget_and_retention_delete_rows_and_files_no_one_else_sent(
     database: Database, tmp_path: Path
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     store = ImageStore(tmp_path / "media")
     shared = store.save(b"same picture bytes")
     own = store.save(b"only voter one sent this")
@@ -101,7 +102,7 @@ def test_forget_and_retention_delete_rows_and_files_no_one_else_sent(
 def test_only_files_named_as_the_store_names_them_are_ever_deleted(
     database: Database, tmp_path: Path
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     precious = tmp_path / "precious.txt"
     precious.write_text("not an image of ours")
     _ticket(repo, 1, CLAIM, kind="image", image_hash=HASH, path=str(precious))
@@ -112,7 +113,7 @@ def test_only_files_named_as_the_store_names_them_are_ever_deleted(
 def test_the_checkers_card_shows_the_image_and_the_links(
     database: Database, tmp_path: Path
 ) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     service = TicketService(database, registry=CheckerRegistry(database, [CHECKER]))
     path = ImageStore(tmp_path).save(b"jpeg bytes")
     ticket = _ticket(repo, 1, CLAIM, kind="image", image_hash=HASH, read_text=CLAIM, path=path)

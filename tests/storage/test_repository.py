@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.storage import Database, Repository
+from bot.escalation.ticket_rows import PlainTicketStore
+from bot.storage import Database
 from bot.storage.models import Question, Ticket, TicketSubscriber
 from bot.storage.repository import claim_key
 
@@ -18,7 +19,7 @@ def test_migrations_are_idempotent(database: Database) -> None:
 
 
 def test_voter_languages_are_kept(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     assert repo.get_voter(7) is None
     repo.set_last_language(7, 70, "ms")
     repo.set_chosen_language(7, 70, "th")
@@ -28,7 +29,7 @@ def test_voter_languages_are_kept(database: Database) -> None:
 
 
 def test_same_claim_joins_the_open_ticket_and_counts_askers_once(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     first = repo.escalate(user_id=1, chat_id=1, text="Advance voting is CANCELLED!!", language="en")
     second = repo.escalate(user_id=2, chat_id=2, text="advance voting is cancelled", language="ms")
     again = repo.escalate(user_id=2, chat_id=2, text="advance  voting is cancelled.", language="ms")
@@ -45,7 +46,7 @@ def test_same_claim_joins_the_open_ticket_and_counts_askers_once(database: Datab
 
 
 def test_forget_deletes_the_voter_and_their_words_in_tickets(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     qid = repo.record_question(
         user_id=5,
         chat_id=5,
@@ -73,7 +74,7 @@ def test_forget_deletes_the_voter_and_their_words_in_tickets(database: Database)
 
 
 def test_old_questions_are_purged(database: Database) -> None:
-    repo = Repository(database)
+    repo = PlainTicketStore(database)
     for _ in range(3):
         repo.record_question(
             user_id=9,

@@ -22,7 +22,7 @@ from bot.core import callbacks
 from bot.core.callbacks import FeedbackReason
 from bot.core.cards import card_reply, clarify_reply
 from bot.core.context import TurnContext
-from bot.core.handlers.escalation import escalate
+from bot.core.handlers.hand_to_checkers import escalate
 from bot.core.learned import record_pick
 from bot.core.messages import Button, Reply
 from bot.core.state import QuestionContext

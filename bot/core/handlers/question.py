@@ -28,7 +28,7 @@ from bot.core.context import TurnContext
 from bot.core.handlers import media as media_turn
 from bot.core.handlers import smalltalk
 from bot.core.handlers.clarify import offer
-from bot.core.handlers.escalation import escalate
+from bot.core.handlers.hand_to_checkers import escalate
 from bot.core.inputs import MATCH_CHARS, Prepared
 from bot.core.learned import learned_answer
 from bot.core.messages import Reply

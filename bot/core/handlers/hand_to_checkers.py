@@ -1,9 +1,10 @@
 """Handing a question to human fact-checkers, so that nothing a voter asked is lost.
 
-Repository.escalate opens a ticket (or joins the open one for the same claim) and subscribes the
-voter, who is messaged when checkers answer. When open tickets may be the same claim but the
-matcher is not sure, the new ticket comes back with them as `offers`, and the voter is asked
-whether their question is one of those (bot.core.handlers.ticket_choice records the answer).
+The store's `escalate` (ctx.store) opens a ticket (or joins the open one for the same claim) and
+subscribes the voter, who is messaged when checkers answer. When open tickets may be the same
+claim but the matcher is not sure, the new ticket comes back with them as `offers`, and the voter
+is asked whether their question is one of those (bot.core.handlers.ticket_choice records the
+answer).
 When the database fails, the escalation goes to the spool and the voter is told, truthfully, that
 it is saved and will be passed on.
 """
