@@ -89,18 +89,30 @@ def render_answer(
         "",
     ]
     body = explanation[lang].strip()
+    tail = _tail(language, lang, sources)
+    parts.append(_fitted(body, MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2))
+    return Rendered("\n".join(parts + tail), language, lang)
+
+
+def _tail(language: str, lang: str, sources: Sequence[str]) -> list[str]:
+    """What follows the explanation: a note when it is in another language than the voter's,
+    then the sources."""
     tail = []
     if lang != language:
         tail += ["", t(language, "notify_fallback_note", lang_name=language_name(language, lang))]
     if sources:
         tail += ["", t(language, "notify_sources"), *(_source_line(u) for u in sources)]
-    room = MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2
+    return tail
+
+
+def _fitted(body: str, room: int) -> str:
+    """`body` escaped for HTML and cut (with "…") to fit the `room` a message has left: the
+    heading, verdict and sources are never the part Telegram's size limit cuts."""
     escaped = html.escape(body)
     while len(escaped) > room and body:
         body = body[: int(len(body) * 0.9)].rstrip()
         escaped = html.escape(body) + "…"
-    parts.append(escaped)
-    return Rendered("\n".join(parts + tail), language, lang)
+    return escaped
 
 
 def render_rejection(*, claim: str | None, category: str, language: str) -> Rendered:
@@ -140,16 +152,7 @@ def render_correction(
         f"<b>{claim_verdict_label(verdict, language)}</b>",
         "",
     ]
-    tail = []
-    if lang != language:
-        tail += ["", t(language, "notify_fallback_note", lang_name=language_name(language, lang))]
-    if sources:
-        tail += ["", t(language, "notify_sources"), *(_source_line(u) for u in sources)]
+    tail = _tail(language, lang, sources)
     body = answer[lang].strip()
-    room = MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2
-    escaped = html.escape(body)
-    while len(escaped) > room and body:
-        body = body[: int(len(body) * 0.9)].rstrip()
-        escaped = html.escape(body) + "…"
-    parts.append(escaped)
+    parts.append(_fitted(body, MAX_MESSAGE - len("\n".join(parts)) - len("\n".join(tail)) - 2))
     return Rendered("\n".join(parts + tail), language, lang)

@@ -36,6 +36,7 @@ from bot.core.ports import QuestionDecision
 from bot.core.state import QuestionContext
 from bot.monitoring import metrics
 from knowledge.matcher import MatchResult
+from knowledge.model import Entry
 from nlu.intents import IntentResult
 from nlu.languages import LANGUAGES
 
@@ -107,13 +108,7 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
     if action == "answer" and match is not None:
         entry = ctx.entry(match.entry_id)
         if entry is not None:
-            question_id = await _record(
-                ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id, match_language
-            )
-            question = _remember(ctx, prepared, match_language, question_id)
-            question.shown.append(entry.id)
-            question.answered = entry.id
-            return notes + [card_reply(entry, ctx.lang, question.token)]
+            return notes + [await _answer(ctx, prepared, intent, match, entry, match_language)]
         action = "escalate"  # the entry vanished in a reload between match and lookup
 
     if action == "clarify" and match is not None:
@@ -122,14 +117,8 @@ async def handle(ctx: TurnContext, prepared: Prepared, match_language: str | Non
             ctx, prepared.store_text, prepared.match_text, match, match_language
         )
         if taught is not None:
-            question_id = await _record(
-                ctx, prepared, intent, match, QuestionDecision.ANSWER, taught.id, match_language
-            )
-            question = _remember(ctx, prepared, match_language, question_id)
-            question.shown.append(taught.id)
-            question.answered = taught.id
             metrics.LEARNED_ANSWERS.inc()
-            return notes + [card_reply(taught, ctx.lang, question.token)]
+            return notes + [await _answer(ctx, prepared, intent, match, taught, match_language)]
         entries = [e for e in (ctx.entry(c.entry_id) for c in match.candidates) if e is not None]
         if entries:
             question_id = await _record(
@@ -174,6 +163,25 @@ async def _human(ctx: TurnContext, prepared: Prepared) -> list[Reply]:
         return await escalate(ctx, latest.text, latest.question_id, intro=ctx.t("human_intro"))
     ctx.chat.escalate_next = True
     return [Reply(ctx.t("human_ask"))]
+
+
+async def _answer(
+    ctx: TurnContext,
+    prepared: Prepared,
+    intent: IntentResult | None,
+    match: MatchResult,
+    entry: Entry,
+    language: str | None,
+) -> Reply:
+    """The entry's card, the question stored and remembered as answered by it (a matched
+    answer and a phrasing voters taught end the same way)."""
+    question_id = await _record(
+        ctx, prepared, intent, match, QuestionDecision.ANSWER, entry.id, language
+    )
+    question = _remember(ctx, prepared, language, question_id)
+    question.shown.append(entry.id)
+    question.answered = entry.id
+    return card_reply(entry, ctx.lang, question.token)
 
 
 def _remember(
